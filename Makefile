@@ -1,0 +1,40 @@
+# Two commands do all set-up on a fresh clone:
+#   make demo   builds .venv/ (if needed) and runs peft-why on a bundled example
+#   make test   builds .venv/ (if needed) and runs the whole test suite
+# .venv/ is reused while constraints.txt, pyproject.toml and requirements-dev.txt are unchanged.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.peft-why-installed
+export HF_HUB_OFFLINE := 1
+export HF_HUB_DISABLE_PROGRESS_BARS := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: demo test lint typecheck setup clean-venv
+
+setup: $(STAMP)
+
+# torch goes in FIRST and pinned: installing peft into a venv without torch pulls a multi-GB CUDA build.
+$(STAMP): constraints.txt pyproject.toml requirements-dev.txt
+	@if [ -f $(VENV)/.constraints ] && ! cmp -s $(VENV)/.constraints constraints.txt; then \
+		echo "constraints.txt changed: rebuilding $(VENV)"; rm -rf $(VENV); fi
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade "pip>=24" "setuptools>=69" wheel
+	$(BIN)/python -m pip install -q --disable-pip-version-check torch==2.13.0
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[semantic,verify]' -r requirements-dev.txt
+	cp constraints.txt $(VENV)/.constraints
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/peft-why examples/fp16-unscale-amp.txt; test $$? -le 1
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/peft-why kb lint
+
+clean-venv:
+	rm -rf $(VENV)

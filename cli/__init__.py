@@ -1,0 +1,1 @@
+"""The ``peft-why`` command line (click), thin over the library."""

@@ -1,0 +1,90 @@
+"""One Markdown rendering of a KB entry, shared by ``peft-why explain`` and the docs site.
+
+Sections mirror the entry's fields (Symptom, Why, Fix, Verify, Examples,
+References), so the site and the terminal can never disagree.
+"""
+
+from __future__ import annotations
+
+from peft_why.kb.schema import Entry
+
+BANNERS = {
+    "preview": "!!! warning \"Preview entry\"\n    This entry is new and its patterns may still change.\n",
+    "retired": "!!! danger \"Retired entry\"\n    This failure is no longer diagnosed; see [{target}](../{target}/index.md).\n",
+}
+
+
+def entry_markdown(entry: Entry, *, for_site: bool = False) -> str:
+    """The entry as Markdown. ``for_site`` adds MkDocs admonitions and page links."""
+    parts = [f"# {entry.title}\n", f"`{entry.id}` · area: **{entry.area}** · status: {entry.status}\n"]
+    banner = BANNERS.get(entry.status)
+    if banner and for_site:
+        parts.append(banner.format(target=entry.superseded_by or ""))
+    elif entry.is_retired:
+        parts.append(f"> Retired: superseded by `{entry.superseded_by}`.\n")
+    parts.append(_symptoms(entry))
+    parts.append(f"## Why it happens\n\n{entry.root_cause}\n")
+    parts.append(_fix(entry))
+    parts.append(_versions(entry))
+    parts.append(_verify(entry))
+    parts.append(_examples(entry))
+    if entry.references:
+        parts.append("## References\n\n" + "".join(f"- {ref}\n" for ref in entry.references))
+    return "\n".join(part for part in parts if part)
+
+
+def _symptoms(entry: Entry) -> str:
+    lines = ["## Symptom\n"]
+    for symptom in entry.symptoms:
+        kinds = f" ({', '.join(symptom.exception)})" if symptom.exception else ""
+        lines.append(f"- {symptom.scope}{kinds}: `{symptom.regex}`")
+    if entry.aliases:
+        lines.append("")
+        lines.append("Also described as:")
+        lines.append("")
+        lines.extend(f"- {alias}" for alias in entry.aliases)
+    return "\n".join(lines) + "\n"
+
+
+def _fix(entry: Entry) -> str:
+    text = f"## Fix\n\n{entry.fix.summary}\n"
+    if entry.fix.snippet.strip():
+        text += f"\n```python\n{entry.fix.snippet.rstrip()}\n```\n"
+    return text
+
+
+def _versions(entry: Entry) -> str:
+    rows = []
+    if entry.affects:
+        rows.append("Affects: " + ", ".join(f"{pkg} {spec}" for pkg, spec in sorted(entry.affects.items())))
+    if entry.fixed_in:
+        rows.append("Fixed in: " + ", ".join(f"{pkg} {ver}" for pkg, ver in sorted(entry.fixed_in.items())))
+    if entry.reviewed:
+        rows.append("Last reviewed against: " + ", ".join(f"{p} {v}" for p, v in sorted(entry.reviewed.items())))
+    if entry.reproduced:
+        note = f" — {entry.reproduced.note}" if entry.reproduced.note else ""
+        rows.append(f"Reproduced: {entry.reproduced.how}{note}")
+    if not rows:
+        return ""
+    return "## Versions\n\n" + "".join(f"- {row}\n" for row in rows)
+
+
+def _verify(entry: Entry) -> str:
+    if not entry.verify:
+        return ""
+    return (
+        "## Verify\n\n"
+        "Check whether this is what is wrong with your own model:\n\n"
+        f"```bash\npeft-why verify {entry.id} --model PATH [--adapter PATH]\n```\n\n"
+        f"```python\nimport peft_why\nprint(peft_why.verify({entry.id!r}, model))\n```\n"
+    )
+
+
+def _examples(entry: Entry) -> str:
+    if not entry.examples.match:
+        return ""
+    blocks = ["## Examples\n", "Pastes that peft-why matches to this entry:\n"]
+    for example in entry.examples.match:
+        fence = "````" if "```" in example else "```"
+        blocks.append(f"{fence}text\n{example.rstrip()}\n{fence}\n")
+    return "\n".join(blocks)

@@ -1,0 +1,252 @@
+"""The ``peft-why`` command: thin over the library; each command parses, calls, renders.
+
+Exit codes: 0 diagnosed · 1 nothing matched · 2 usage error, unreadable input,
+internal error, or ``kb lint`` problems.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, Optional
+
+import click
+
+from peft_why import __version__
+
+from .report import MatchResult, exit_code
+
+EPILOG = """\b
+Exit codes: 0 a known failure matched; 1 nothing matched (peft-why abstains
+rather than guess); 2 usage error, unreadable input, internal error, or
+`kb lint` found problems.
+\b
+Environment: PEFT_WHY_KB_PATH (extra KB dirs), PEFT_WHY_DOCS_URL (docs links),
+PEFT_WHY=0 (hook off), PEFT_WHY_VERIFY=1 (live checks in the hook), NO_COLOR."""
+
+
+class PeftWhyError(click.ClickException):
+    """A one-line failure with exit code 2 (never a traceback)."""
+
+    exit_code = 2
+
+
+class DefaultGroup(click.Group):
+    """``peft-why [OPTIONS] [FILES]`` is ``peft-why match [OPTIONS] [FILES]``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+            args = ["match", *args]
+        return super().parse_args(ctx, args)
+
+
+def _version_message() -> str:
+    from peft_why.matcher.diagnose import get_kb
+
+    try:
+        kb, _ = get_kb()
+        count = f"{len(kb.active)} entries"
+    except Exception as exc:  # the version must print even with a broken install
+        count = f"KB unavailable: {exc}"
+    return f"peft-why {__version__} (KB: {count}, JSON schema 1)"
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(_version_message())
+        ctx.exit(0)
+
+
+@click.group(cls=DefaultGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+    help="Show the version and the KB size, then exit.",
+)
+def cli() -> None:
+    """Why did my PEFT training or adapter loading fail? Paste the traceback.
+
+    \b
+      peft-why < traceback.txt
+      peft-why --json log1.txt log2.txt
+      peft-why explain target-modules-not-found
+    """
+
+
+def _format_option(func: Any) -> Any:
+    func = click.option("--json", "as_json", is_flag=True, help="Same as --format json.")(func)
+    return click.option(
+        "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
+        help="Output format; json is one object per input per line (JSON Lines).",
+    )(func)
+
+
+@cli.command("match", epilog=EPILOG)
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
+@_format_option
+@click.option("--top", type=click.IntRange(1, 50), default=3, show_default=True, help="At most K matches per input.")
+@click.option("--stages", default=None, help="Comma-separated stages to use (regex,lexical,fuzzy,semantic,version).")
+@click.option("--kb", "kb_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra KB directory (repeatable).")
+@click.option("--debug-trace", is_flag=True, help="Include the parsed paste (exception chain, frames) in the output.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+def match_command(
+    files: tuple[str, ...], fmt: str, as_json: bool, top: int, stages: Optional[str], kb_dirs: tuple[str, ...],
+    debug_trace: bool, debug: bool,
+) -> None:
+    """Match pasted tracebacks, error lines or symptom sentences (FILES, or stdin) to known failures."""
+    from .inputs import read_sources
+    from .render import render_json, render_markdown, render_text
+
+    fmt = "json" if as_json else fmt
+    if not files and sys.stdin is not None and sys.stdin.isatty():
+        raise PeftWhyError("paste a traceback on stdin (end with Ctrl-D), or name files: peft-why FILE...")
+    stage_list = _stages(stages)
+    entries = _load_entries(kb_dirs)
+    results: list[MatchResult] = []
+    for source in read_sources(files):
+        if source.notice:
+            click.echo(f"peft-why: {source.notice}", err=True)
+        result = _match_one(source.name, source.text, source.error, top, stage_list, kb_dirs, debug_trace, debug)
+        results.append(result)
+        if fmt == "json":
+            render_json(result, sys.stdout)
+        elif fmt == "markdown":
+            render_markdown(result, entries, sys.stdout)
+        else:
+            render_text(result, entries, sys.stdout, show_source=len(files) > 1)
+        sys.stdout.flush()
+    sys.exit(exit_code(results))
+
+
+def _stages(stages: Optional[str]) -> Optional[list[str]]:
+    from peft_why.matcher.diagnose import IMPLEMENTED_STAGES, parse_stages
+
+    if stages is None:
+        return None
+    try:
+        chosen = parse_stages(stages.split(","))
+    except ValueError as exc:
+        raise PeftWhyError(str(exc)) from None
+    missing = [s for s in chosen if s not in IMPLEMENTED_STAGES]
+    if missing:
+        click.echo(f"peft-why: stage(s) {', '.join(missing)} not available in this release; ignored", err=True)
+    return list(chosen)
+
+
+def _load_entries(kb_dirs: tuple[str, ...]) -> dict[str, Any]:
+    from peft_why.kb.loader import iter_problem_files
+    from peft_why.matcher.diagnose import get_kb
+
+    kb, _ = get_kb(kb_dirs)
+    for path, problems in iter_problem_files(kb.problems):
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        click.echo(f"peft-why: warning: skipped {path}: {problems[0]}{more}; run `peft-why kb lint`", err=True)
+    return {entry.id: entry for entry in kb.entries}
+
+
+def _match_one(
+    name: str, text: Optional[str], error: Optional[str], top: int, stages: Optional[list[str]],
+    kb_dirs: tuple[str, ...], debug_trace: bool, debug: bool,
+) -> MatchResult:
+    from peft_why.matcher.diagnose import diagnose_text
+    from peft_why.matcher.parse import parse
+
+    if error is not None or text is None:
+        click.echo(f"peft-why: {error}", err=True)
+        return MatchResult(name, "error", error=error)
+    try:
+        diagnoses = diagnose_text(text, top=top, stages=stages, kb_dirs=kb_dirs)
+        trace = parse(text).to_dict() if debug_trace else None
+    except Exception as exc:
+        if debug:
+            raise
+        message = f"{name}: internal error: {type(exc).__name__}: {exc}"
+        click.echo(f"peft-why: {message} (rerun with --debug for details)", err=True)
+        return MatchResult(name, "error", error=message)
+    return MatchResult(name, "matched" if diagnoses else "no-match", tuple(diagnoses), trace=trace)
+
+
+@cli.command("explain")
+@click.argument("entry_id")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--kb", "kb_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra KB directory (repeatable).")
+def explain_command(entry_id: str, fmt: str, kb_dirs: tuple[str, ...]) -> None:
+    """Show a KB entry: symptom, why it happens, the fix, how to verify."""
+    import difflib
+
+    from .explain import entry_markdown
+
+    entries = _load_entries(kb_dirs)
+    entry = entries.get(entry_id)
+    if entry is None:
+        close = difflib.get_close_matches(entry_id, list(entries), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else "; `peft-why kb list` shows them all"
+        raise PeftWhyError(f"no KB entry {entry_id!r}{hint}")
+    if fmt == "json":
+        click.echo(json.dumps(entry.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    elif fmt == "markdown":
+        click.echo(entry_markdown(entry))
+    else:
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(entry_markdown(entry)))
+
+
+@cli.group("kb")
+def kb_group() -> None:
+    """Inspect and check the knowledge base."""
+
+
+@kb_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per entry.")
+@click.option("--kb", "kb_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra KB directory (repeatable).")
+def kb_list_command(as_json: bool, kb_dirs: tuple[str, ...]) -> None:
+    """List entries with their area, status and source (built-in or a user KB directory)."""
+    from peft_why.matcher.diagnose import get_kb
+
+    _load_entries(kb_dirs)
+    kb, _ = get_kb(kb_dirs)
+    for entry in kb.entries:
+        origin = kb.origin(entry.id)
+        if as_json:
+            row = {"id": entry.id, "title": entry.title, "area": entry.area, "status": entry.status, "source": origin}
+            click.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            click.echo(f"{entry.id:<44} {entry.area:<14} {entry.status:<8} {origin}")
+
+
+@kb_group.command("lint")
+@click.option("--kb", "kb_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra KB directory (repeatable).")
+@click.option("--no-js", is_flag=True, help="Skip compiling the patterns with Node (JavaScript RegExp).")
+def kb_lint_command(kb_dirs: tuple[str, ...], no_js: bool) -> None:
+    """Check every entry strictly: schema, ids, examples, patterns (Python and JavaScript). Exit 2 on problems."""
+    from peft_why.kb.lint import lint
+
+    report = lint(kb_dirs, javascript=not no_js)
+    for problem in report.problems:
+        click.echo(str(problem))
+    for notice in report.notices:
+        click.echo(f"peft-why: {notice}", err=True)
+    if report.problems:
+        click.echo(f"{len(report.problems)} problem(s) in {report.files} file(s)", err=True)
+        sys.exit(2)
+    click.echo(f"ok: {report.entries} entries, {report.patterns} patterns", err=True)
+
+
+def main() -> None:
+    """Console-script entry point: never let a traceback escape unless --debug."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    debug = "--debug" in sys.argv[1:]
+    try:
+        cli.main(prog_name="peft-why", standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        click.echo("peft-why: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if debug:
+            raise
+        click.echo(f"peft-why: internal error: {type(exc).__name__}: {exc} (rerun with --debug)", err=True)
+        sys.exit(2)

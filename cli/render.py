@@ -1,0 +1,98 @@
+"""Renderers: the same MatchResult as text (rich), JSON Lines, or Markdown.
+
+rich is imported only by the text renderer, so ``--json`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import IO, Optional
+
+from peft_why.kb.schema import Entry
+from peft_why.matcher.types import Diagnosis
+
+from .report import MatchResult
+
+CLOSE_RUNNER_UP = 0.1
+
+
+def docs_link(entry_id: str) -> Optional[str]:
+    """The entry's page on the docs site, when ``PEFT_WHY_DOCS_URL`` names one."""
+    base = os.environ.get("PEFT_WHY_DOCS_URL", "").strip()
+    return f"{base.rstrip('/')}/entries/{entry_id}/" if base else None
+
+
+def render_json(result: MatchResult, out: IO[str]) -> None:
+    """One JSON object per input, one per line."""
+    out.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+
+
+def render_markdown(result: MatchResult, entries: dict[str, Entry], out: IO[str]) -> None:
+    """A Markdown block, e.g. for an issue or a chat message."""
+    out.write(f"### peft-why: `{result.source}`\n\n")
+    if result.status == "error":
+        out.write(f"Error: {result.error}\n\n")
+        return
+    if not result.diagnoses:
+        out.write("No known PEFT failure matches this paste.\n\n")
+        return
+    for rank, diagnosis in enumerate(result.diagnoses, start=1):
+        entry = entries[diagnosis.id]
+        out.write(f"{rank}. **{diagnosis.title}** (`{diagnosis.id}`, {diagnosis.confidence}, {diagnosis.score:.2f})\n")
+        for item in diagnosis.evidence[:3]:
+            where = f" (line {item.line})" if item.line else ""
+            out.write(f"   - {item.stage}: {item.detail}{where}\n")
+        if rank == 1:
+            out.write(f"\n   **Why:** {entry.root_cause}\n\n   **Fix:** {entry.fix.summary}\n")
+            if entry.fix.snippet.strip():
+                snippet = "\n".join("   " + line for line in entry.fix.snippet.rstrip().split("\n"))
+                out.write(f"\n   ```python\n{snippet}\n   ```\n")
+        link = docs_link(diagnosis.id)
+        if link:
+            out.write(f"   {link}\n")
+    out.write("\n")
+
+
+def render_text(result: MatchResult, entries: dict[str, Entry], out: IO[str], *, show_source: bool) -> None:
+    """The human view: best entry in full, the runner-up when it is close."""
+    from rich.console import Console, Group
+    from rich.panel import Panel
+    from rich.syntax import Syntax
+    from rich.text import Text
+
+    console = Console(file=out, highlight=False, soft_wrap=False)
+    if show_source:
+        console.print(Text(f"== {result.source}", style="bold"))
+    if result.status == "error":
+        console.print(Text(f"error: {result.error}", style="red"))
+        return
+    if not result.diagnoses:
+        console.print("No known PEFT failure matches this paste.")
+        return
+    best = result.diagnoses[0]
+    entry = entries[best.id]
+    body: list[object] = [Text(entry.root_cause), Text("")]
+    body.append(Text.assemble(("Fix: ", "bold green"), entry.fix.summary))
+    if entry.fix.snippet.strip():
+        body.append(Syntax(entry.fix.snippet.rstrip(), "python", theme="ansi_dark", background_color="default"))
+    body.append(Text(""))
+    body.extend(_evidence_lines(best, Text))
+    more = f"peft-why explain {best.id}"
+    link = docs_link(best.id)
+    body.append(Text.assemble(("More: ", "dim"), more, (f"  ·  {link}" if link else "", "dim")))
+    title = Text.assemble((best.title, "bold"), f"  [{best.confidence} · {best.score:.2f}]")
+    console.print(Panel(Group(*body), title=title, title_align="left", subtitle=best.id, subtitle_align="right"))
+    for other in result.diagnoses[1:]:
+        if best.score - other.score <= CLOSE_RUNNER_UP:
+            console.print(Text(f"Runner-up: {other.title} ({other.id}, {other.score:.2f})", style="yellow"))
+        else:
+            console.print(Text(f"Also possible: {other.title} ({other.id}, {other.score:.2f})", style="dim"))
+
+
+def _evidence_lines(diagnosis: Diagnosis, text_type: type) -> list[object]:
+    lines: list[object] = []
+    for item in diagnosis.evidence[:3]:
+        where = f" (line {item.line})" if item.line else ""
+        lines.append(text_type.assemble(("Why matched: ", "dim"), f"{item.stage}: {item.detail}{where}"))
+    return lines

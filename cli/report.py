@@ -1,0 +1,44 @@
+"""Build the data a command prints, before any renderer sees it.
+
+The JSON Lines object is a frozen contract (schema_version 1): later releases
+may add fields, never change these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from peft_why.matcher.types import Diagnosis
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """What ``match`` found for one input."""
+
+    source: str
+    status: str  # "matched" | "no-match" | "error"
+    diagnoses: tuple[Diagnosis, ...] = ()
+    error: Optional[str] = None
+    trace: Optional[dict[str, Any]] = field(default=None, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "source": self.source,
+            "status": self.status,
+            "error": self.error,
+            "matches": [d.to_dict() for d in self.diagnoses],
+        }
+        if self.trace is not None:
+            data["trace"] = self.trace
+        return data
+
+
+def exit_code(results: list[MatchResult], usage_error: bool = False) -> int:
+    """2 on any error, else 0 if anything matched, else 1 (documented in ``--help``)."""
+    if usage_error or any(r.status == "error" for r in results):
+        return 2
+    return 0 if any(r.status == "matched" for r in results) else 1

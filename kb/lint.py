@@ -1,0 +1,97 @@
+"""``kb lint``: every problem in every entry, strictly, including the browser's view of the patterns.
+
+The loader already collects schema, id and Python-pattern problems. Lint adds
+what needs the whole KB or an outside tool: every pattern must also compile as a
+JavaScript ``RegExp`` (the docs site runs them), checked with Node in one batch.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+from .loader import Loc, Problem, load_kb, position
+from .patterns import split_flags
+
+_NODE_SCRIPT = r"""
+const items = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+const out = [];
+for (const [i, flags, body] of items) {
+  try { new RegExp(body, flags); } catch (e) { out.push([i, String(e.message)]); }
+}
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+@dataclass
+class LintReport:
+    """What ``kb lint`` found: problems (each fails lint) and notices (informational)."""
+
+    problems: list[Problem] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    entries: int = 0
+    patterns: int = 0
+
+    @property
+    def files(self) -> int:
+        return len({problem.path for problem in self.problems})
+
+
+def lint(extra_dirs: Sequence[Union[str, Path]] = (), *, javascript: bool = True) -> LintReport:
+    """Load the KB strictly and collect every problem; optionally compile patterns with Node."""
+    kb = load_kb(extra_dirs)
+    report = LintReport(problems=list(kb.problems), entries=len(kb))
+    located: list[tuple[str, str, tuple[int, int], str, int]] = []
+    for entry_id in sorted(kb.loaded):
+        loaded = kb.loaded[entry_id]
+        for index, symptom in enumerate(loaded.entry.symptoms):
+            where = position(loaded.positions, ("symptoms", index, "regex"))
+            located.append((loaded.path, entry_id, where, symptom.regex, index))
+        report.problems.extend(_check_problems(loaded.path, entry_id, loaded.entry.verify, loaded.positions))
+    report.patterns = len(located)
+    if javascript:
+        js_problems, notice = javascript_problems(located)
+        report.problems.extend(js_problems)
+        if notice:
+            report.notices.append(notice)
+    report.problems.sort(key=lambda p: (p.path, p.line, p.col))
+    return report
+
+
+def _check_exists(name: str) -> bool:
+    from . import checks
+
+    return checks.has_check(name)
+
+
+def _check_problems(path: str, entry_id: str, verify: Union[str, None], positions: dict[Loc, tuple[int, int]]) -> list[Problem]:
+    if not verify or _check_exists(verify):
+        return []
+    line, col = position(positions, ("verify",))
+    return [Problem(path, line, col, entry_id, "verify", f"no check named {verify!r} in kb/checks/")]
+
+
+def javascript_problems(located: list[tuple[str, str, tuple[int, int], str, int]]) -> tuple[list[Problem], str]:
+    """Compile every pattern as a JavaScript RegExp in one Node process; Node missing is a notice."""
+    node = shutil.which("node")
+    if node is None:
+        return [], "node not found: JavaScript compilation of patterns skipped"
+    items = [[i, *split_flags(pattern)] for i, (_p, _e, _w, pattern, _s) in enumerate(located)]
+    try:
+        done = subprocess.run(
+            [node, "-e", _NODE_SCRIPT], input=json.dumps(items), capture_output=True, text=True, timeout=60, check=True
+        )
+        failures = json.loads(done.stdout or "[]")
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        return [], f"could not run node to check JavaScript patterns: {exc}"
+    problems = []
+    for index, message in failures:
+        path, entry_id, (line, col), _pattern, symptom = located[index]
+        field_name = f"symptoms[{symptom}].regex"
+        problems.append(Problem(path, line, col, entry_id, field_name, f"not a valid JavaScript RegExp: {message}"))
+    return problems, ""

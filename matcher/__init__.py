@@ -1,0 +1,1 @@
+"""Turn a paste into ranked diagnoses: parse → regex → lexical/fuzzy → semantic → fuse."""

@@ -1,0 +1,97 @@
+"""Compose the stages: a paste (or a live exception) in, ranked diagnoses out.
+
+This is the one entry point the CLI and the hook call. The KB and its index are
+loaded once per process and per set of user KB directories.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import traceback
+from collections.abc import Sequence
+from typing import Optional
+
+from peft_why.kb.loader import KnowledgeBase, load_kb
+
+from .fuse import ABSTAIN_BELOW, DEFAULT_WEIGHTS, fuse
+from .fuzzy import fuzzy_candidates
+from .index import KbIndex, build_index
+from .parse import parse
+from .regex_stage import regex_candidates
+from .trace import Trace
+from .types import STAGES, Candidate, Diagnosis
+
+# Stages this release implements; the others are accepted names that contribute nothing yet.
+IMPLEMENTED_STAGES: tuple[str, ...] = ("regex", "fuzzy")
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_kb(extra_dirs: tuple[str, ...], env_path: str) -> tuple[KnowledgeBase, KbIndex]:
+    del env_path  # part of the cache key only: PEFT_WHY_KB_PATH changes which entries load
+    kb = load_kb(extra_dirs)
+    return kb, build_index(kb.active)
+
+
+def get_kb(extra_dirs: Sequence[str] = ()) -> tuple[KnowledgeBase, KbIndex]:
+    """The KB in effect (built-in + ``PEFT_WHY_KB_PATH`` + ``extra_dirs``) and its index, cached."""
+    return _cached_kb(tuple(str(d) for d in extra_dirs), os.environ.get("PEFT_WHY_KB_PATH", ""))
+
+
+def parse_stages(stages: Optional[Sequence[str]]) -> tuple[str, ...]:
+    """Validate a stage selection (``None`` = all); unknown names raise ``ValueError``."""
+    if stages is None:
+        return STAGES
+    chosen = tuple(dict.fromkeys(s.strip() for s in stages if s.strip()))
+    unknown = [s for s in chosen if s not in STAGES]
+    if unknown:
+        raise ValueError(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGES)}")
+    if not chosen:
+        raise ValueError(f"no stage selected; choose from {', '.join(STAGES)}")
+    return chosen
+
+
+def rank(
+    trace: Trace,
+    index: KbIndex,
+    *,
+    stages: Sequence[str] = STAGES,
+    threshold: float = ABSTAIN_BELOW,
+) -> list[Diagnosis]:
+    """Run the selected stages on a parsed paste and fuse their evidence. Pure: no I/O."""
+    entries = list(index.entries.values())
+    found: dict[str, list[Candidate]] = {}
+    if "regex" in stages:
+        found["regex"] = regex_candidates(trace, entries)
+    if "fuzzy" in stages:
+        found["fuzzy"] = fuzzy_candidates(trace, index)
+    return fuse(found, index.entries, DEFAULT_WEIGHTS, threshold=threshold)
+
+
+def diagnose_text(
+    text: str,
+    *,
+    top: int = 3,
+    stages: Optional[Sequence[str]] = None,
+    kb_dirs: Sequence[str] = (),
+) -> list[Diagnosis]:
+    """Diagnose a pasted traceback, error line, warning or symptom sentence.
+
+    Returns at most ``top`` diagnoses, best first; an empty list means no known
+    entry fits (the matcher abstains rather than guess).
+    """
+    chosen = parse_stages(stages)
+    _kb, index = get_kb(kb_dirs)
+    return rank(parse(text), index, stages=chosen)[: max(0, top)]
+
+
+def diagnose_exception(
+    exc: BaseException,
+    *,
+    top: int = 3,
+    stages: Optional[Sequence[str]] = None,
+    kb_dirs: Sequence[str] = (),
+) -> list[Diagnosis]:
+    """Diagnose a live exception (the hook's way in), including its chained causes."""
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return diagnose_text(text, top=top, stages=stages, kb_dirs=kb_dirs)

@@ -1,0 +1,41 @@
+"""Fuzzy stage: rapidfuzz similarity of the paste's key lines to each entry's documents.
+
+Robust to messages reworded across releases and to symptom sentences that
+paraphrase an alias. Each entry is scored by its best document.
+"""
+
+from __future__ import annotations
+
+from rapidfuzz import fuzz, process, utils
+
+from .index import KbIndex, key_texts
+from .trace import Trace
+from .types import Candidate
+
+MIN_SIMILARITY = 0.6
+# token_set_ratio scores a 2-word query contained in a long document at 100;
+# below this many tokens a query's similarity is scaled down.
+FULL_WEIGHT_TOKENS = 6
+
+
+def fuzzy_candidates(trace: Trace, index: KbIndex, *, limit: int = 20) -> list[Candidate]:
+    """Entries whose documents resemble the paste's key lines, best first, at most ``limit``."""
+    queries = key_texts(trace)
+    if not queries or not index.documents:
+        return []
+    choices = [doc.text for doc in index.documents]
+    matrix = process.cdist(queries, choices, scorer=fuzz.token_set_ratio, processor=utils.default_process)
+    best: dict[str, tuple[float, str]] = {}
+    for q_index, query in enumerate(queries):
+        weight = min(1.0, len(utils.default_process(query).split()) / FULL_WEIGHT_TOKENS)
+        for d_index, doc in enumerate(index.documents):
+            score = float(matrix[q_index][d_index]) / 100.0 * weight
+            if score >= MIN_SIMILARITY and score > best.get(doc.entry_id, (0.0, ""))[0]:
+                best[doc.entry_id] = (score, f"similar to {doc.kind} {_quote(doc.text)} ({score:.2f})")
+    ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+    return [Candidate("fuzzy", entry_id, score, detail) for entry_id, (score, detail) in ranked]
+
+
+def _quote(text: str, limit: int = 70) -> str:
+    text = " ".join(text.split())
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")

@@ -1,0 +1,71 @@
+"""The KB as the similarity stages see it: one list of short, masked documents per entry.
+
+Built once per KB (it only depends on the entries) and shared by the lexical,
+fuzzy and semantic stages, so each stage stays a pure function of (trace, index).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from peft_why.kb.schema import Entry
+
+from .normalise import mask
+from .trace import Trace
+
+MAX_DOC_CHARS = 600
+
+
+@dataclass(frozen=True)
+class Document:
+    """One text that stands for an entry: an alias, the key lines of an example, the title."""
+
+    entry_id: str
+    kind: str  # "alias" | "example" | "title"
+    text: str
+    example: int = -1  # index into examples.match, for leave-one-out evaluation
+
+
+@dataclass(frozen=True)
+class KbIndex:
+    """Documents of every rankable entry, plus the entries themselves by id."""
+
+    documents: tuple[Document, ...]
+    entries: dict[str, Entry]
+
+    def without_example(self, entry_id: str, example: int) -> KbIndex:
+        """The same index minus one example, so that example can be a fair test."""
+        kept = tuple(d for d in self.documents if not (d.entry_id == entry_id and d.example == example))
+        return KbIndex(kept, self.entries)
+
+
+def build_index(entries: Sequence[Entry]) -> KbIndex:
+    """Documents for all non-retired entries, in a deterministic order."""
+    from .parse import parse  # local: parse imports nothing heavy, but keeps the module graph acyclic
+
+    documents: list[Document] = []
+    for entry in sorted(entries, key=lambda e: e.id):
+        if entry.is_retired:
+            continue
+        documents.append(Document(entry.id, "title", mask(entry.title)))
+        documents.extend(Document(entry.id, "alias", mask(alias)) for alias in entry.aliases)
+        for number, example in enumerate(entry.examples.match):
+            for text in key_texts(parse(example)):
+                documents.append(Document(entry.id, "example", text, number))
+    return KbIndex(tuple(documents), {e.id: e for e in entries})
+
+
+def key_texts(trace: Trace) -> list[str]:
+    """The parts of a paste that say what went wrong, masked: exception lines, warnings, else the prose.
+
+    Long tracebacks are mostly frames that every failure shares; the final
+    exception (and its cause) is what distinguishes them.
+    """
+    texts = [mask(block.headline)[:MAX_DOC_CHARS] for block in trace.exceptions[-2:]]
+    texts += [mask(f"{w.category}: {w.message}")[:MAX_DOC_CHARS] for w in trace.warnings[:3]]
+    if not texts:
+        prose = " ".join(line.strip() for line in trace.normalised.split("\n") if line.strip())
+        if prose:
+            texts.append(prose[-MAX_DOC_CHARS:])
+    return texts

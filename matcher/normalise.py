@@ -1,0 +1,71 @@
+"""Normalisation: decode the container a paste came in, then mask noise for similarity.
+
+Two separate jobs. ``decode`` removes what is not part of the error at all (ANSI
+codes, HTML entities, log prefixes) and keeps a map back to the original lines.
+``mask`` replaces values that differ between users (numbers, addresses, paths,
+quoted user strings) with placeholders, and keeps what carries signal: exception
+types, dtype names, module names such as ``q_proj``, ``torch.Size([0])``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+# PyTorch log-classifier's ANSI/CSI pattern (covers colours, cursor moves, title changes).
+ANSI = re.compile(r"(?:\x1B[@-Z\\-_]|[\x80-\x9A\x9C-\x9F]|(?:\x1B\[|\x9B)[0-?]*[ -/]*[@-~])|\x1B\][^\x07\x1B]*(?:\x07|\x1B\\)")
+_CONTROL = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]")
+_HTML_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,6}|#x[0-9a-fA-F]{1,6});")
+
+_PATH = re.compile(r"""(?:[A-Za-z]:)?(?:[\\/][^\s"'<>:|\\/]+){2,}[\\/](?=(?:site|dist)-packages[\\/])""")
+_HOME = re.compile(r"(?:/home|/Users|/root|C:\\Users)[\\/][^\s\"'/\\]+")
+_TIMESTAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\b|\b\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\b")
+_HEX = re.compile(r"\b0x[0-9a-fA-F]+\b|\b(?=[0-9a-f]*\d)[0-9a-f]{12,}\b")
+_SIZE = re.compile(r"torch\.Size\(\[([^\]]*)\]\)")
+_NUMBER = re.compile(r"(?<![A-Za-z_\d.])[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?![A-Za-z_\d])")
+_QUOTED = re.compile(r"'([^'\n]{1,200})'|\"([^\"\n]{1,200})\"")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][\w.]*$")
+_DTYPES = frozenset(
+    "float16 bfloat16 float32 float64 half float int8 int4 uint8 fp16 bf16 fp32 nf4 fp4 Half Float BFloat16".split()
+)
+
+
+def strip_ansi(text: str) -> str:
+    """Remove colour and cursor-control sequences; other control characters become spaces."""
+    return _CONTROL.sub(" ", ANSI.sub("", text))
+
+
+def unescape_html(text: str) -> str:
+    """Undo HTML escaping from web pages, but only when the text actually contains entities."""
+    return html.unescape(text) if _HTML_ENTITY.search(text) else text
+
+
+def mask(text: str) -> str:
+    """Mask user-specific values so two pastes of the same failure look alike.
+
+    ``torch.Size([0])`` stays literal (the ZeRO-3 signature); other shapes keep
+    their arity (``torch.Size([<n>, <n>])``). Quoted identifiers such as
+    ``'q_proj'`` and dtype names stay; other quoted strings become ``<str>``.
+    """
+    text = _PATH.sub("<env>/", text)
+    text = _HOME.sub("<home>", text)
+    text = _TIMESTAMP.sub("<time>", text)
+    text = _HEX.sub("<hex>", text)
+    text = _SIZE.sub(_mask_size, text)
+    text = _QUOTED.sub(_mask_quoted, text)
+    return _NUMBER.sub("<n>", text)
+
+
+def _mask_size(found: re.Match[str]) -> str:
+    dims = [d.strip() for d in found.group(1).split(",") if d.strip()]
+    if dims == ["0"]:
+        return "torch.Size([0])"
+    return "torch.Size([" + ", ".join("<n>" for _ in dims) + "])"
+
+
+def _mask_quoted(found: re.Match[str]) -> str:
+    inner = found.group(1) if found.group(1) is not None else found.group(2)
+    quote = "'" if found.group(1) is not None else '"'
+    if inner in _DTYPES or (_IDENTIFIER.match(inner) and len(inner) <= 60):
+        return f"{quote}{inner}{quote}"
+    return f"{quote}<str>{quote}"

@@ -1,0 +1,61 @@
+"""The matcher's results: stage candidates, evidence, and ranked diagnoses.
+
+Plain frozen dataclasses: cheap to import, JSON-ready through ``to_dict``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+# Evidence stage names are a frozen contract (CLI JSON, docs site, ablation flags).
+STAGES: tuple[str, ...] = ("regex", "lexical", "fuzzy", "semantic", "version")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One stage's vote for one entry, with what it saw.
+
+    ``line`` is the 1-based line of the original paste where the evidence sits
+    (0 when the evidence is the paste as a whole).
+    """
+
+    stage: str
+    entry_id: str
+    score: float
+    detail: str
+    line: int = 0
+    span: Optional[tuple[int, int]] = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a diagnosis was made: a stage, what it found, where, and how strongly (0..1)."""
+
+    stage: str
+    detail: str
+    line: int
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"stage": self.stage, "detail": self.detail, "line": self.line, "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A KB entry that explains the paste, with a score in 0..1 and the evidence behind it."""
+
+    id: str
+    title: str
+    score: float
+    confidence: str
+    evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "score": round(self.score, 4),
+            "confidence": self.confidence,
+            "evidence": [item.to_dict() for item in self.evidence],
+        }

@@ -1,0 +1,46 @@
+"""peft-why: why did my PEFT adapter fail?
+
+Public API (imported lazily, so ``import peft_why`` costs almost nothing and
+changes no global state)::
+
+    peft_why.diagnose_text(text, top=3)      # a pasted traceback, error line or sentence
+    peft_why.diagnose_exception(exc)         # a live exception
+    peft_why.Diagnosis, peft_why.Evidence    # the result types
+
+Reserved for later releases (names frozen): ``diagnose``, ``verify``,
+``install``, ``uninstall``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "diagnose_text": "peft_why.matcher.diagnose",
+    "diagnose_exception": "peft_why.matcher.diagnose",
+    "Diagnosis": "peft_why.matcher.types",
+    "Evidence": "peft_why.matcher.types",
+}
+
+__all__ = ["Diagnosis", "Evidence", "__version__", "diagnose_exception", "diagnose_text"]
+
+if TYPE_CHECKING:
+    from peft_why.matcher.diagnose import diagnose_exception, diagnose_text
+    from peft_why.matcher.types import Diagnosis, Evidence
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'peft_why' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,137 @@
+"""The CLI through click's CliRunner, plus one real subprocess of .venv/bin/peft-why."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from peft_why.cli.main import cli
+
+FP16 = "ValueError: Attempting to unscale FP16 gradients.\n"
+UNRELATED = "ZeroDivisionError: division by zero\n"
+
+
+def _run(args: list[str], stdin: bytes | str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, args, input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _lines(out: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def test_bare_command_is_match_and_reads_stdin() -> None:
+    code, out, _ = _run(["--json"], FP16)
+    (line,) = _lines(out)
+    assert code == 0
+    assert line["status"] == "matched" and line["source"] == "-" and line["schema_version"] == 1
+    assert line["matches"][0]["id"] == "fp16-unscale-amp"  # type: ignore[index]
+    assert set(line["matches"][0]) == {"id", "title", "score", "confidence", "evidence"}  # type: ignore[index]
+
+
+def test_json_lines_in_input_order_with_errors(tmp_path: Path) -> None:
+    good, other = tmp_path / "good.txt", tmp_path / "other.txt"
+    good.write_text(FP16)
+    other.write_text(UNRELATED)
+    code, out, err = _run(["match", "--format", "json", str(other), str(tmp_path / "missing.txt"), str(good)])
+    statuses = [(row["source"], row["status"]) for row in _lines(out)]
+    assert statuses == [(str(other), "no-match"), (str(tmp_path / "missing.txt"), "error"), (str(good), "matched")]
+    assert code == 2 and "no such file" in err
+
+
+def test_no_match_exits_1() -> None:
+    code, out, _ = _run(["--json"], UNRELATED)
+    assert code == 1 and _lines(out)[0]["matches"] == []
+
+
+def test_empty_input_is_no_match() -> None:
+    code, out, _ = _run(["--json"], "")
+    assert code == 1 and _lines(out)[0]["status"] == "no-match"
+
+
+def test_binary_input_is_an_error_not_a_traceback() -> None:
+    code, out, err = _run(["--json"], b"\x00\x01\x02binary\x00" * 100)
+    row = _lines(out)[0]
+    assert code == 2 and row["status"] == "error" and "binary" in str(row["error"])
+    assert "Traceback" not in err
+
+
+def test_invalid_utf8_still_matches() -> None:
+    code, out, _ = _run(["--json"], b"caf\xe9 \xfa\xfb garbage\n" + FP16.encode())
+    assert code == 0 and _lines(out)[0]["status"] == "matched"
+
+
+def test_ten_megabyte_paste_is_windowed(tmp_path: Path) -> None:
+    big = tmp_path / "big.log"
+    big.write_text("INFO step 1 loss 0.5\n" * 500_000 + FP16)
+    code, out, err = _run(["--json", str(big)])
+    assert code == 0 and _lines(out)[0]["status"] == "matched" and "analysed the last" in err
+
+
+def test_text_output_names_entry_and_fix() -> None:
+    code, out, _ = _run([], FP16)
+    assert code == 0 and "fp16-unscale-amp" in out and "Fix:" in out
+
+
+def test_markdown_output() -> None:
+    code, out, _ = _run(["--format", "markdown"], FP16)
+    assert code == 0 and "**Fix:**" in out and "`fp16-unscale-amp`" in out
+
+
+def test_unknown_stage_is_usage_error() -> None:
+    code, _, err = _run(["--stages", "regex,magic"], FP16)
+    assert code == 2 and "unknown stage(s) magic" in err
+
+
+def test_stages_restrict_evidence() -> None:
+    code, out, _ = _run(["--json", "--stages", "regex"], FP16)
+    stages = {e["stage"] for e in _lines(out)[0]["matches"][0]["evidence"]}  # type: ignore[index]
+    assert code == 0 and stages == {"regex"}
+
+
+def test_debug_trace_shows_parsed_structure() -> None:
+    code, out, _ = _run(["--json", "--debug-trace"], FP16)
+    trace = _lines(out)[0]["trace"]
+    assert trace["exceptions"][0]["type"] == "ValueError"  # type: ignore[index]
+
+
+def test_explain_known_and_unknown() -> None:
+    code, out, _ = _run(["explain", "fp16-unscale-amp", "--format", "markdown"])
+    assert code == 0 and out.startswith("# Trainable (LoRA) parameters") and "## Fix" in out
+    code, _, err = _run(["explain", "fp16-unscale-ampp"])
+    assert code == 2 and "did you mean 'fp16-unscale-amp'" in err
+
+
+def test_kb_list_and_lint() -> None:
+    code, out, _ = _run(["kb", "list", "--json"])
+    rows = _lines(out)
+    assert code == 0 and any(r["id"] == "fp16-unscale-amp" and r["source"] == "built-in" for r in rows)
+    code, _, err = _run(["kb", "lint"])
+    assert code == 0 and err.startswith("ok:")
+
+
+def test_kb_lint_reports_broken_user_entry(tmp_path: Path) -> None:
+    (tmp_path / "broken.yaml").write_text("id: broken\ntitle: [\n")
+    code, out, _ = _run(["kb", "lint", "--kb", str(tmp_path)])
+    assert code == 2 and f"{tmp_path / 'broken.yaml'}:3:1: broken: -: invalid YAML" in out
+
+
+def test_version_names_kb_size() -> None:
+    code, out, _ = _run(["--version"])
+    assert code == 0 and out.startswith("peft-why 0.1.0 (KB: ")
+
+
+def test_real_console_script_subprocess() -> None:
+    exe = Path(sys.executable).with_name("peft-why")
+    if not exe.exists():
+        pytest.skip("console script not installed next to this interpreter")
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run([str(exe), "--json"], input=FP16, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["matches"][0]["id"] == "fp16-unscale-amp"
