@@ -9,7 +9,7 @@ import codecs
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Optional
+from typing import BinaryIO
 
 # Analyse at most this much of one paste: the end of a log is where the error is.
 WINDOW_BYTES = 1_000_000
@@ -21,17 +21,17 @@ class Source:
     """One input: its name as the user gave it (``-`` for stdin), its text or why it has none."""
 
     name: str
-    text: Optional[str]
-    error: Optional[str] = None
-    notice: Optional[str] = None
+    text: str | None
+    error: str | None = None
+    notice: str | None = None
 
 
-def read_sources(names: tuple[str, ...], stdin: Optional[BinaryIO] = None) -> list[Source]:
+def read_sources(names: tuple[str, ...], stdin: BinaryIO | None = None) -> list[Source]:
     """Read every named input (stdin when none), in order; unreadable ones carry an error."""
     return [read_source(name, stdin) for name in (names or ("-",))]
 
 
-def read_source(name: str, stdin: Optional[BinaryIO] = None) -> Source:
+def read_source(name: str, stdin: BinaryIO | None = None) -> Source:
     """Read one input as bytes, then decode it leniently (see ``decode``)."""
     try:
         if name == "-":

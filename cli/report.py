@@ -7,7 +7,7 @@ may add fields, never change these.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from peft_why.matcher.types import Diagnosis
 
@@ -21,8 +21,8 @@ class MatchResult:
     source: str
     status: str  # "matched" | "no-match" | "error"
     diagnoses: tuple[Diagnosis, ...] = ()
-    error: Optional[str] = None
-    trace: Optional[dict[str, Any]] = field(default=None, compare=False)
+    error: str | None = None
+    trace: dict[str, Any] | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {

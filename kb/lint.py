@@ -13,7 +13,6 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 
 from .loader import Loc, Problem, load_kb, position
 from .patterns import split_flags
@@ -42,7 +41,7 @@ class LintReport:
         return len({problem.path for problem in self.problems})
 
 
-def lint(extra_dirs: Sequence[Union[str, Path]] = (), *, javascript: bool = True) -> LintReport:
+def lint(extra_dirs: Sequence[str | Path] = (), *, javascript: bool = True) -> LintReport:
     """Load the KB strictly and collect every problem; optionally compile patterns with Node."""
     kb = load_kb(extra_dirs)
     report = LintReport(problems=list(kb.problems), entries=len(kb))
@@ -69,7 +68,9 @@ def _check_exists(name: str) -> bool:
     return checks.has_check(name)
 
 
-def _check_problems(path: str, entry_id: str, verify: Union[str, None], positions: dict[Loc, tuple[int, int]]) -> list[Problem]:
+def _check_problems(
+    path: str, entry_id: str, verify: str | None, positions: dict[Loc, tuple[int, int]]
+) -> list[Problem]:
     if not verify or _check_exists(verify):
         return []
     line, col = position(positions, ("verify",))

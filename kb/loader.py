@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Union
 
 import yaml
 from pydantic import ValidationError
@@ -66,7 +66,7 @@ class KnowledgeBase:
         """Entries that may rank: retired ones never do."""
         return [entry for entry in self.entries if not entry.is_retired]
 
-    def get(self, entry_id: str) -> Optional[Entry]:
+    def get(self, entry_id: str) -> Entry | None:
         """The entry with this id, or None."""
         found = self.loaded.get(entry_id)
         return found.entry if found else None
@@ -87,13 +87,13 @@ def builtin_entries_dir() -> Path:
     return Path(str(resources.files("peft_why.kb") / "entries"))
 
 
-def user_kb_dirs(extra: Sequence[Union[str, Path]] = ()) -> list[Path]:
+def user_kb_dirs(extra: Sequence[str | Path] = ()) -> list[Path]:
     """User KB directories: ``PEFT_WHY_KB_PATH`` (os.pathsep-separated), then ``extra`` (``--kb``)."""
     from_env = [Path(p) for p in os.environ.get("PEFT_WHY_KB_PATH", "").split(os.pathsep) if p.strip()]
     return from_env + [Path(p) for p in extra]
 
 
-def load_kb(extra_dirs: Sequence[Union[str, Path]] = (), *, include_env: bool = True) -> KnowledgeBase:
+def load_kb(extra_dirs: Sequence[str | Path] = (), *, include_env: bool = True) -> KnowledgeBase:
     """Load the built-in KB, then layer user directories over it (a user entry overrides by id).
 
     Broken files become ``problems`` and are left out; everything else loads.
@@ -124,7 +124,7 @@ def load_kb(extra_dirs: Sequence[Union[str, Path]] = (), *, include_env: bool = 
     return kb
 
 
-def load_entry_file(path: Path, origin: str = BUILTIN) -> tuple[Optional[LoadedEntry], list[Problem]]:
+def load_entry_file(path: Path, origin: str = BUILTIN) -> tuple[LoadedEntry | None, list[Problem]]:
     """Parse and validate one entry file; return the entry (None if broken) and its problems."""
     stem = path.stem
     try:
@@ -198,7 +198,7 @@ def position(positions: dict[Loc, tuple[int, int]], loc: Loc) -> tuple[int, int]
     return (1, 1)
 
 
-def field_name(loc: Iterable[Union[str, int]]) -> str:
+def field_name(loc: Iterable[str | int]) -> str:
     """``("symptoms", 0, "regex")`` → ``symptoms[0].regex``."""
     name = ""
     for part in loc:
@@ -211,7 +211,9 @@ def _problem(path: Path, positions: dict[Loc, tuple[int, int]], loc: Loc, entry_
     return Problem(str(path), line, col, entry_id, field_name(loc), message)
 
 
-def schema_problems(path: Path, data: dict[str, Any], positions: dict[Loc, tuple[int, int]], entry_id: str) -> list[Problem]:
+def schema_problems(
+    path: Path, data: dict[str, Any], positions: dict[Loc, tuple[int, int]], entry_id: str
+) -> list[Problem]:
     """pydantic's errors, one per problem, each placed on its YAML line with a did-you-mean hint."""
     try:
         Entry.model_validate(data)
@@ -280,7 +282,10 @@ def entry_problems(path: Path, entry: Entry, positions: dict[Loc, tuple[int, int
         if entry.superseded_by:
             add(("superseded_by",), "only retired entries are superseded")
         if len(entry.examples.match) < 3:
-            add(("examples", "match"), f"needs at least 3 texts that rank this entry first, has {len(entry.examples.match)}")
+            add(
+                ("examples", "match"),
+                f"needs at least 3 texts that rank this entry first, has {len(entry.examples.match)}",
+            )
         if not entry.examples.no_match:
             add(("examples", "no_match"), "needs at least 1 near miss that must not rank this entry first")
         if not entry.symptoms and not entry.aliases:
@@ -300,7 +305,9 @@ def cross_entry_problems(kb: KnowledgeBase) -> list[Problem]:
         target = loaded.entry.superseded_by
         if target and target not in kb.loaded:
             out.append(
-                _problem(Path(loaded.path), loaded.positions, ("superseded_by",), entry_id, f"names unknown entry {target!r}")
+                _problem(
+                    Path(loaded.path), loaded.positions, ("superseded_by",), entry_id, f"names unknown entry {target!r}"
+                )
             )
     return out
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re as std_re
-from typing import Any, Optional
+from typing import Any
 
 import regex
 
@@ -55,9 +55,9 @@ def compile_pattern(pattern: str) -> Any:
     return regex.compile(body, value)
 
 
-def pattern_problem(pattern: str) -> Optional[str]:
+def pattern_problem(pattern: str) -> str | None:
     """Why this pattern is unusable (does not compile, is not portable, may backtrack), or None."""
-    flags, body = split_flags(pattern)
+    _flags, body = split_flags(pattern)
     if std_re.search(r"\(\?[a-zA-Z]+\)", body):
         return "flags are allowed only as one leading (?ims) group"
     for construct, why in _NOT_PORTABLE:
@@ -75,7 +75,7 @@ def pattern_problem(pattern: str) -> Optional[str]:
     return None
 
 
-def backtracking_risk(body: str) -> Optional[str]:
+def backtracking_risk(body: str) -> str | None:
     """Flag nested unbounded quantifiers such as ``(a+)+`` or ``(.*x)*``: exponential on a near miss.
 
     The pattern is walked with CPython's own regex parser (the syntax is close
@@ -106,7 +106,6 @@ def _nested_unbounded(items: Any, *, inside: bool) -> bool:
         elif name == "BRANCH":
             if any(_nested_unbounded(branch, inside=inside) for branch in arg[1]):
                 return True
-        elif name in ("ASSERT", "ASSERT_NOT"):
-            if _nested_unbounded(arg[1], inside=inside):
-                return True
+        elif name in ("ASSERT", "ASSERT_NOT") and _nested_unbounded(arg[1], inside=inside):
+            return True
     return False

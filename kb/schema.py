@@ -23,7 +23,9 @@ ReproducedHow = Literal["cpu", "side-venv", "gpu", "no"]
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 VERSION_PATTERN = re.compile(r"^\d+(?:\.\d+){0,3}(?:(?:a|b|rc|\.dev|\.post)\d+)?$")
-SPECIFIER_PATTERN = re.compile(r"^\s*(?:(?:==|!=|<=|>=|<|>|~=)\s*[0-9][0-9A-Za-z.*+-]*\s*)(?:,\s*(?:==|!=|<=|>=|<|>|~=)\s*[0-9][0-9A-Za-z.*+-]*\s*)*$")
+SPECIFIER_PATTERN = re.compile(
+    r"^\s*(?:(?:==|!=|<=|>=|<|>|~=)\s*[0-9][0-9A-Za-z.*+-]*\s*)(?:,\s*(?:==|!=|<=|>=|<|>|~=)\s*[0-9][0-9A-Za-z.*+-]*\s*)*$"
+)
 CHECK_NAME_PATTERN = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 

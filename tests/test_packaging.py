@@ -22,7 +22,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(out), str(ROOT)],
-        check=True, capture_output=True, timeout=300,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     (found,) = out.glob("peft_why-*.whl")
     return found
@@ -42,19 +44,26 @@ def test_wheel_console_script_runs_in_a_throwaway_venv(wheel: Path, tmp_path: Pa
     python = venv / "bin" / "python"
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     # Dependencies come from the set-up's venv; peft_why itself only from the wheel.
     Path(site, "setup-packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", str(wheel)],
-        check=True, capture_output=True, timeout=300,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     version = subprocess.run([str(venv / "bin" / "peft-why"), "--version"], capture_output=True, text=True, timeout=120)
     assert version.returncode == 0, version.stderr
     assert version.stdout.startswith("peft-why 0.1.0 (KB: ")
     where = subprocess.run(
-        [str(python), "-c", "import peft_why.kb; print(peft_why.kb.__file__)"], capture_output=True, text=True, cwd=tmp_path
+        [str(python), "-c", "import peft_why.kb; print(peft_why.kb.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     assert where.stdout.strip().startswith(site)
     for generic in ("kb", "matcher", "cli"):

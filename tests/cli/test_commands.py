@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from peft_why.cli.main import cli
 
 FP16 = "ValueError: Attempting to unscale FP16 gradients.\n"
@@ -96,7 +95,7 @@ def test_stages_restrict_evidence() -> None:
 
 
 def test_debug_trace_shows_parsed_structure() -> None:
-    code, out, _ = _run(["--json", "--debug-trace"], FP16)
+    _code, out, _ = _run(["--json", "--debug-trace"], FP16)
     trace = _lines(out)[0]["trace"]
     assert trace["exceptions"][0]["type"] == "ValueError"  # type: ignore[index]
 

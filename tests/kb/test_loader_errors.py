@@ -78,8 +78,10 @@ def test_id_must_equal_file_stem(tmp_path: Path) -> None:
 
 
 def test_too_few_examples_and_all_problems_collected(tmp_path: Path) -> None:
-    text = GOOD.format(id="x").replace('    - "my frobnicator exploded"\n', "").replace(
-        '  no_match:\n    - "frobnicator is fine"\n', "  no_match: []\n"
+    text = (
+        GOOD.format(id="x")
+        .replace('    - "my frobnicator exploded"\n', "")
+        .replace('  no_match:\n    - "frobnicator is fine"\n', "  no_match: []\n")
     )
     path = _write(tmp_path, "x", text)
     assert _messages(path) == [
@@ -89,7 +91,11 @@ def test_too_few_examples_and_all_problems_collected(tmp_path: Path) -> None:
 
 
 def test_wrong_type_and_bad_enum(tmp_path: Path) -> None:
-    text = GOOD.format(id="x").replace("area: training", "area: cooking").replace("  summary: Feed it less.", "  summary: [1]")
+    text = (
+        GOOD.format(id="x")
+        .replace("area: training", "area: cooking")
+        .replace("  summary: Feed it less.", "  summary: [1]")
+    )
     path = _write(tmp_path, "x", text)
     messages = _messages(path)
     assert messages[0].startswith(f"{path}:3:7: x: area: Input should be 'loading', 'saving'")
