@@ -36,5 +36,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/peft-why kb lint
 
+# mypy cannot follow setuptools' editable finder (kb/ → peft_why.kb), so check a symlinked mirror.
+typecheck: $(STAMP)
+	rm -rf .typecheck && mkdir -p .typecheck && cp -rs "$(CURDIR)/peft_why" .typecheck/
+	for d in kb matcher cli; do ln -s "$(CURDIR)/$$d" .typecheck/peft_why/$$d; done
+	cd .typecheck && ../$(BIN)/mypy --config-file ../pyproject.toml -p peft_why
+
 clean-venv:
 	rm -rf $(VENV)

@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import json
 import os
-from typing import IO, Optional
+from typing import IO, TYPE_CHECKING
 
 from peft_why.kb.schema import Entry
 from peft_why.matcher.types import Diagnosis
 
 from .report import MatchResult
 
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
 CLOSE_RUNNER_UP = 0.1
 
 
-def docs_link(entry_id: str) -> Optional[str]:
+def docs_link(entry_id: str) -> str | None:
     """The entry's page on the docs site, when ``PEFT_WHY_DOCS_URL`` names one."""
     base = os.environ.get("PEFT_WHY_DOCS_URL", "").strip()
     return f"{base.rstrip('/')}/entries/{entry_id}/" if base else None
@@ -72,12 +75,12 @@ def render_text(result: MatchResult, entries: dict[str, Entry], out: IO[str], *,
         return
     best = result.diagnoses[0]
     entry = entries[best.id]
-    body: list[object] = [Text(entry.root_cause), Text("")]
+    body: list[RenderableType] = [Text(entry.root_cause), Text("")]
     body.append(Text.assemble(("Fix: ", "bold green"), entry.fix.summary))
     if entry.fix.snippet.strip():
         body.append(Syntax(entry.fix.snippet.rstrip(), "python", theme="ansi_dark", background_color="default"))
     body.append(Text(""))
-    body.extend(_evidence_lines(best, Text))
+    body.extend(_evidence_lines(best))
     more = f"peft-why explain {best.id}"
     link = docs_link(best.id)
     body.append(Text.assemble(("More: ", "dim"), more, (f"  ·  {link}" if link else "", "dim")))
@@ -90,9 +93,11 @@ def render_text(result: MatchResult, entries: dict[str, Entry], out: IO[str], *,
             console.print(Text(f"Also possible: {other.title} ({other.id}, {other.score:.2f})", style="dim"))
 
 
-def _evidence_lines(diagnosis: Diagnosis, text_type: type) -> list[object]:
-    lines: list[object] = []
+def _evidence_lines(diagnosis: Diagnosis) -> list[RenderableType]:
+    from rich.text import Text
+
+    lines: list[RenderableType] = []
     for item in diagnosis.evidence[:3]:
         where = f" (line {item.line})" if item.line else ""
-        lines.append(text_type.assemble(("Why matched: ", "dim"), f"{item.stage}: {item.detail}{where}"))
+        lines.append(Text.assemble(("Why matched: ", "dim"), f"{item.stage}: {item.detail}{where}"))
     return lines

@@ -9,17 +9,23 @@ named groups are written ``(?<name>...)``; flags may appear only as one leading
 from __future__ import annotations
 
 import functools
+import importlib
 import re as std_re
 from typing import Any
 
 import regex
 
-try:  # Python >= 3.11 keeps the parser private; sre_parse is a deprecated alias of it
-    from re import _constants as sre_constants  # type: ignore[attr-defined]
-    from re import _parser as sre_parser  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - Python < 3.11
-    import sre_constants  # type: ignore[no-redef]
-    import sre_parse as sre_parser  # type: ignore[no-redef]
+
+def _stdlib_regex_module(name: str) -> Any:
+    """CPython's regex parser: ``re._parser`` since 3.11, ``sre_parse`` (now a deprecated alias) before."""
+    try:
+        return importlib.import_module(f"re._{name}")
+    except ImportError:  # pragma: no cover - Python < 3.11
+        return importlib.import_module(f"sre_{'parse' if name == 'parser' else name}")
+
+
+sre_parser = _stdlib_regex_module("parser")
+sre_constants = _stdlib_regex_module("constants")
 
 # Constructs that one engine accepts and the other rejects or reads differently.
 _NOT_PORTABLE: tuple[tuple[str, str], ...] = (
