@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from peft_why.cli.main import cli
 
 FP16 = "ValueError: Attempting to unscale FP16 gradients.\n"

@@ -9,6 +9,7 @@ not by matching itself.
 from __future__ import annotations
 
 import pytest
+
 from peft_why.kb.loader import load_kb
 from peft_why.matcher.diagnose import rank
 from peft_why.matcher.index import build_index
