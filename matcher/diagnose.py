@@ -10,20 +10,20 @@ import functools
 import os
 import traceback
 from collections.abc import Sequence
-from typing import Optional
 
 from peft_why.kb.loader import KnowledgeBase, load_kb
 
 from .fuse import ABSTAIN_BELOW, DEFAULT_WEIGHTS, fuse
 from .fuzzy import fuzzy_candidates
 from .index import KbIndex, build_index
+from .lexical import lexical_candidates
 from .parse import parse
 from .regex_stage import regex_candidates
 from .trace import Trace
 from .types import STAGES, Candidate, Diagnosis
 
 # Stages this release implements; the others are accepted names that contribute nothing yet.
-IMPLEMENTED_STAGES: tuple[str, ...] = ("regex", "fuzzy")
+IMPLEMENTED_STAGES: tuple[str, ...] = ("regex", "lexical", "fuzzy")
 
 
 @functools.lru_cache(maxsize=8)
@@ -38,7 +38,7 @@ def get_kb(extra_dirs: Sequence[str] = ()) -> tuple[KnowledgeBase, KbIndex]:
     return _cached_kb(tuple(str(d) for d in extra_dirs), os.environ.get("PEFT_WHY_KB_PATH", ""))
 
 
-def parse_stages(stages: Optional[Sequence[str]]) -> tuple[str, ...]:
+def parse_stages(stages: Sequence[str] | None) -> tuple[str, ...]:
     """Validate a stage selection (``None`` = all); unknown names raise ``ValueError``."""
     if stages is None:
         return STAGES
@@ -63,6 +63,8 @@ def rank(
     found: dict[str, list[Candidate]] = {}
     if "regex" in stages:
         found["regex"] = regex_candidates(trace, entries)
+    if "lexical" in stages:
+        found["lexical"] = lexical_candidates(trace, index)
     if "fuzzy" in stages:
         found["fuzzy"] = fuzzy_candidates(trace, index)
     return fuse(found, index.entries, DEFAULT_WEIGHTS, threshold=threshold)
@@ -72,7 +74,7 @@ def diagnose_text(
     text: str,
     *,
     top: int = 3,
-    stages: Optional[Sequence[str]] = None,
+    stages: Sequence[str] | None = None,
     kb_dirs: Sequence[str] = (),
 ) -> list[Diagnosis]:
     """Diagnose a pasted traceback, error line, warning or symptom sentence.
@@ -89,7 +91,7 @@ def diagnose_exception(
     exc: BaseException,
     *,
     top: int = 3,
-    stages: Optional[Sequence[str]] = None,
+    stages: Sequence[str] | None = None,
     kb_dirs: Sequence[str] = (),
 ) -> list[Diagnosis]:
     """Diagnose a live exception (the hook's way in), including its chained causes."""

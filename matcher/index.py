@@ -6,13 +6,18 @@ fuzzy and semantic stages, so each stage stays a pure function of (trace, index)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from peft_why.kb.schema import Entry
 
 from .normalise import mask
 from .trace import Trace
+
+if TYPE_CHECKING:
+    from .lexical import LexicalIndex
 
 MAX_DOC_CHARS = 600
 
@@ -38,6 +43,13 @@ class KbIndex:
         """The same index minus one example, so that example can be a fair test."""
         kept = tuple(d for d in self.documents if not (d.entry_id == entry_id and d.example == example))
         return KbIndex(kept, self.entries)
+
+    @functools.cached_property
+    def lexical(self) -> LexicalIndex:
+        """The BM25 inverted index over these documents, built on first use."""
+        from .lexical import build_lexical_index, entry_texts
+
+        return build_lexical_index(entry_texts(self))
 
 
 def build_index(entries: Sequence[Entry]) -> KbIndex:

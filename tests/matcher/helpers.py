@@ -1,0 +1,46 @@
+"""Small in-memory KBs for stage tests: entries built from a few fields, no YAML."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from peft_why.kb.schema import Entry
+from peft_why.matcher.index import KbIndex, build_index
+
+
+def make_entry(
+    entry_id: str,
+    title: str,
+    *,
+    aliases: Sequence[str] = (),
+    examples: Sequence[str] = (),
+    regex: str = "",
+    exception: Sequence[str] = (),
+    generic: bool = False,
+    status: str = "stable",
+    fixed_in: dict[str, str] | None = None,
+    affects: dict[str, str] | None = None,
+) -> Entry:
+    """An entry with the given texts; everything else is filler that the matcher ignores."""
+    symptoms = [{"scope": "message", "exception": list(exception), "regex": regex}] if regex else []
+    return Entry.model_validate(
+        {
+            "id": entry_id,
+            "title": title,
+            "status": status,
+            "area": "training",
+            "generic": generic,
+            "symptoms": symptoms,
+            "root_cause": "test",
+            "fix": {"summary": "test"},
+            "aliases": list(aliases),
+            "examples": {"match": list(examples), "no_match": []},
+            "fixed_in": fixed_in or {},
+            "affects": affects or {},
+        }
+    )
+
+
+def make_index(*entries: Entry) -> KbIndex:
+    """The index the stages see for these entries."""
+    return build_index(list(entries))
