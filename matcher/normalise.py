@@ -17,14 +17,23 @@ ANSI = re.compile(r"(?:\x1B[@-Z\\-_]|[\x80-\x9A\x9C-\x9F]|(?:\x1B\[|\x9B)[0-?]*[
 _CONTROL = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]")
 _HTML_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,6}|#x[0-9a-fA-F]{1,6});")
 
-_PATH = re.compile(r"""(?:[A-Za-z]:)?(?:[\\/][^\s"'<>:|\\/]+){2,}[\\/](?=(?:site|dist)-packages[\\/])""")
-_HOME = re.compile(r"(?:/home|/Users|/root|C:\\Users)[\\/][^\s\"'/\\]+")
-_TIMESTAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\b|\b\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\b")
-_HEX = re.compile(r"\b0x[0-9a-fA-F]+\b|\b(?=[0-9a-f]*\d)[0-9a-f]{12,}\b")
-_SIZE = re.compile(r"torch\.Size\(\[([^\]]*)\]\)")
-_NUMBER = re.compile(r"(?<![A-Za-z_\d.])[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?![A-Za-z_\d])")
+_PATH = re.compile(r"""(?:[A-Za-z]:)?(?:[\\/][^\s"'<>:|\\/]+){1,40}[\\/](?=(?:site|dist)-packages[\\/])""")
+_HOME = re.compile(r"(?:/home|/Users|/root|[A-Za-z]:\\Users)(?:[\\/][^\s\"'/\\]+)?")
+_URL = re.compile(r"\bhttps?://[^\s\"'<>)\]]+")
+_EMAIL = re.compile(r"\b[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}\b")
+_UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
+_OBJECT_AT = re.compile(r"<([\w.]{1,200}) object at 0x[0-9a-fA-F]+>")
+_TIMESTAMP = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?(?!\d)"
+    r"|\b\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}(?:[.,]\d+)?|\b\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\b"
+)
+_HEX = re.compile(r"\b0x[0-9a-fA-F]+\b|\b(?=[0-9a-f]{0,40}\d)[0-9a-f]{12,40}\b")
+_SIZE = re.compile(r"torch\.Size\(\[([^\]]{0,200})\]\)")
+_NUMBER = re.compile(r"(?<![A-Za-z_\d.<])[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?![A-Za-z_\d])")
 _QUOTED = re.compile(r"'([^'\n]{1,200})'|\"([^\"\n]{1,200})\"")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][\w.]*$")
+# Lines longer than this are masked only up to here: similarity needs no more, and it bounds the work.
+MAX_MASKED_LINE = 4000
 _DTYPES = frozenset(
     "float16 bfloat16 float32 float64 half float int8 int4 uint8 fp16 bf16 fp32 nf4 fp4 Half Float BFloat16".split()
 )
@@ -35,7 +44,7 @@ def strip_ansi(text: str) -> str:
     return _CONTROL.sub(" ", ANSI.sub("", text))
 
 
-def unescape_html(text: str) -> str:
+def unescape_html(text: str) -> str:  # kept for callers outside the parser
     """Undo HTML escaping from web pages, but only when the text actually contains entities."""
     return html.unescape(text) if _HTML_ENTITY.search(text) else text
 
@@ -47,8 +56,17 @@ def mask(text: str) -> str:
     their arity (``torch.Size([<n>, <n>])``). Quoted identifiers such as
     ``'q_proj'`` and dtype names stay; other quoted strings become ``<str>``.
     """
+    return "\n".join(_mask_line(line[:MAX_MASKED_LINE]) for line in text.split("\n"))
+
+
+def _mask_line(text: str) -> str:
+    # Order after Sentry's parameterization: containers of numbers before the numbers themselves.
+    text = _URL.sub("<url>", text)
+    text = _EMAIL.sub("<email>", text)
     text = _PATH.sub("<env>/", text)
     text = _HOME.sub("<home>", text)
+    text = _UUID.sub("<uuid>", text)
+    text = _OBJECT_AT.sub(r"<\1 object>", text)
     text = _TIMESTAMP.sub("<time>", text)
     text = _HEX.sub("<hex>", text)
     text = _SIZE.sub(_mask_size, text)

@@ -1,236 +1,390 @@
 """Parse a paste into a ``Trace``: the exception chain, frames, warnings and versions.
 
-A paste may be a CPython traceback, an IPython or pytest rendering, a log, a
-forum post with code fences, or a sentence. ``parse`` never raises: whatever it
-does not understand stays in ``text`` for the similarity stages.
+A paste may be a CPython traceback (3.8–3.13, chained, ``ExceptionGroup``), an
+IPython/Jupyter, rich or pytest rendering, a log (timestamps, tqdm, torchrun
+ranks), a forum post with code fences, or a sentence. ``formats.decode`` peels
+the container off; this module walks the decoded lines once and collects frames
+until an exception line closes them. ``parse`` never raises: whatever it does not
+understand stays in ``text`` for the similarity stages.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
-from .normalise import mask, strip_ansi, unescape_html
+from .formats import Decoded, decode, root_cause
+from .frames import KNOWN_PACKAGES, package_of
+from .normalise import mask
 from .trace import ExceptionBlock, Frame, Trace, WarningLine
 
-_FRAME = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<lineno>\d+)(?:, in (?P<func>.+?))?\s*$')
-_IPY_FRAME = re.compile(r"^(?:Cell In\s*\[\d*\], line (?P<lineno>\d+)|(?P<path>\S+?\.py)(?::| in )(?P<func>\S+)?)")
-_TRACEBACK_HEAD = re.compile(r"^\s*Traceback \(most recent call last\):\s*$")
-_CAUSE = re.compile(r"^\s*The above exception was the direct cause of the following exception:")
-_CONTEXT = re.compile(r"^\s*During handling of the above exception, another exception occurred:")
-_EXC_LINE = re.compile(
-    r"^(?P<type>(?:[A-Za-z_][\w]*\.)*(?:[A-Z][\w]*(?:Error|Exception|Warning|Interrupt|Exit|Failure|Fault)"
-    r"|Exception|StopIteration|KeyError|OSError))(?::\s?(?P<msg>.*))?\s*$"
+__all__ = ["package_of", "parse"]
+
+_HEAD = re.compile(r"^(?P<ind>\s*)(?:Exception Group )?Traceback \(most recent call last\):?\s*$")
+_IPY_HEAD = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)\s{2,}Traceback \(most recent call last\)\s*$")
+_ROOT_TB_HEAD = re.compile(r"^(?P<ind>\s*)traceback\s*:\s*Traceback \(most recent call last\):?\s*$")
+_CAUSE = re.compile(r"^\s*The above exception was the direct cause of the following exception:?\s*$")
+_CONTEXT = re.compile(r"^\s*During handling of the above exception, another exception occurred:?\s*$")
+
+_FRAME = re.compile(r'^(?P<ind>\s*)File "(?P<path>[^"\n]+)", line (?P<lineno>\d+)(?:, in (?P<func>.+?))?\s*$')
+_IPY_FRAME = re.compile(
+    r"^(?:File (?P<path>\S.*?):(?P<lineno>\d+)(?:, in (?P<func>[^\s(]+)(?:\(.*)?)?"
+    r"|Cell In\s?\[(?P<cell>[^\]\n]{0,20})\], line (?P<cell_line>\d+)(?:, in (?P<cell_func>[^\s(]+)(?:\(.*)?)?)\s*$"
 )
-_WARNING_LINE = re.compile(
-    r"(?:^|:\d+: |\bWARNING[:\]]?\s*(?:[\w.]+:)?\s*)(?P<cat>[A-Z]\w*Warning): (?P<msg>.+)$"
+_IPY_OLD_FRAME = re.compile(r"^(?P<path><ipython-input-[^>\n]{0,80}>|\S+?\.pyx?) in (?P<func>[\w<>.]+)(?:\(.*)?\s*$")
+_IPY_ARROW = re.compile(r"^\s*-+> ?(?P<lineno>\d+)\s?(?P<code>.*)$")
+_RICH_FRAME = re.compile(r"^\s*(?P<path>\S.*?):(?P<lineno>\d+) in(?: (?P<func>\S+))?\s*$")
+_RICH_WORD = re.compile(r"^\s*(?P<word>\S+)\s*$")
+_RICH_CODE = re.compile(r"^\s*❱\s*(?P<lineno>\d+)\s*│?(?P<code>.*)$")
+_PYTEST_FRAME = re.compile(
+    r"^(?P<path>(?:[A-Za-z]:)?[^\s:][^:\n]*?\.py):(?P<lineno>\d+):(?: in (?P<func>\S+)| (?P<exc>[A-Za-z_][\w.]*))?\s*$"
 )
-_LOG_WARNING = re.compile(r"^(?:\[?\d[\d\-: ,.T]*\]?\s*)?(?:WARNING|WARN)\b[^:]*:\s*(?P<msg>.+)$")
-_PYTEST_E = re.compile(r"^E\s{1,3}")
-_RANK_PREFIX = re.compile(r"^\s*(?:\[(?:rank|default)\d+\]:|\[\d+\]\s*<stderr>:|rank\d+:)\s?")
-_FENCE = re.compile(r"^\s*(?:`{3,}|~{3,})\s*[\w+-]*\s*$")
-_CARET_LINE = re.compile(r"^\s*[\^~]+\s*$")
-_PIP_VERSION = re.compile(
-    r"(?<![\w-])(?P<pkg>peft|transformers|accelerate|torch|trl|bitsandbytes|deepspeed|safetensors|optimum|auto-gptq)"
-    r"\s*(?:==|:|\s)\s*(?:version\s*)?v?(?P<ver>\d+\.\d+(?:\.\d+)?(?:[.\w+]*)?)",
+_PYTEST_MARK = re.compile(r"^>\s+(?P<code>\S.*)$")
+_SEPARATOR = re.compile(r"^\s*(?:-{10,}|={5,}.*|_{3,}.*|(?:_ ){5,}.*)$")
+_DEF = re.compile(r"^\s+(?:async\s+)?def (?P<name>\w+)\(")
+_CARET = re.compile(r"^\s*[\^~]+\s*$")
+
+_EXC_NAME = r"(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*"
+_EXC_STRICT = re.compile(
+    r"^(?P<type>(?:[A-Za-z_]\w*\.)*(?:[A-Z]\w*(?:Error|Exception|Interrupt|Exit|Failure|Fault|Warning|ExceptionGroup)"
+    r"|Exception|BaseException|ExceptionGroup|BaseExceptionGroup|StopIteration|StopAsyncIteration|GeneratorExit))(?::[ \t]?(?P<msg>.*))?$"
+)
+_EXC_LOOSE = re.compile(rf"^(?P<type>{_EXC_NAME})(?::[ \t]?(?P<msg>.*))?$")
+_EXC_INLINE = re.compile(
+    r"(?<![\w.])(?P<type>(?:[A-Za-z_]\w*\.){0,8}[A-Z]\w*(?:Error|Exception))\s*[:：]\s*(?P<msg>\S.*)$"
+)
+_WARNING = re.compile(r"^(?P<path>\S.*?):(?P<lineno>\d+): (?P<cat>(?:\w+\.)*[A-Z]\w*Warning): (?P<msg>.+)$")
+_BARE_WARNING = re.compile(r"^(?P<cat>(?:\w+\.)*[A-Z]\w*Warning): (?P<msg>.+)$")
+
+_PACKAGE_NAMES = "|".join([*KNOWN_PACKAGES, "auto-gptq", "auto_gptq", "flash-attn", "flash_attn"])
+_ENV_VERSION = re.compile(
+    r"^\s*[-*]?\s*`?(?P<name>[A-Za-z][\w .-]{0,40}?)`?\s+version(?:\s*\([^)\n]{0,40}\))?\s*:\s*"
+    r"v?(?P<ver>\d+(?:\.\w+)+(?:\+\w+)?)"
+)
+_FREEZE = re.compile(r"^\s*(?P<name>[A-Za-z][\w.-]{0,60})\s*==\s*(?P<ver>\d[\w.+!-]{0,40})\s*$")
+_PIP_LIST = re.compile(r"^(?P<name>[A-Za-z][\w.-]{0,60})\s{2,}(?P<ver>\d[\w.+!-]{0,40})(?:\s+\S.*)?$")
+_INLINE_VERSION = re.compile(
+    rf"(?<![\w/.-])(?P<name>{_PACKAGE_NAMES})(?:\s*==\s*|\s+(?:version\s+|v)?|\s*[:=]\s*v?)"
+    r"(?P<ver>\d+\.\d+(?:\.\d+)?(?:\.?(?:dev|rc|a|b|post)\d*)?(?:\+\w+)?)(?!\w|\.\w)",
     re.IGNORECASE,
 )
-_PY_IN_PATH = re.compile(r"python(?P<ver>3\.\d+)/(?:site|dist)-packages")
-_KNOWN_PACKAGES = (
-    "peft",
-    "transformers",
-    "accelerate",
-    "bitsandbytes",
-    "trl",
-    "deepspeed",
-    "torch",
-    "safetensors",
-    "huggingface_hub",
-    "datasets",
-    "optimum",
-)
+_PY_IN_PATH = re.compile(r"[Pp]ython(?P<ver>3\.\d{1,2})[/\\]|[Pp]ython3(?P<win>\d{1,2})[/\\]")
+_ENV_NAMES = {"pytorch": "torch", "python": "python", "huggingface_hub": "huggingface_hub"}
+_VERSION_KEYS = frozenset([*KNOWN_PACKAGES, "python", "auto-gptq", "flash-attn"])
+
+MAX_MESSAGE_LINES = 200
+TRUNCATED_NOTE = "the traceback has no final exception line (truncated paste); using what is there"
 
 
 def parse(raw: str) -> Trace:
     """Understand a paste. Never raises; unknown text stays available to the similarity stages."""
-    lines, line_map, formats = decode_lines(raw)
-    exceptions, truncated = _exception_chain(lines, line_map)
-    warnings = tuple(_warnings(lines, line_map))
-    text = "\n".join(lines)
-    versions = _versions(text)
-    notes: tuple[str, ...] = ()
+    try:
+        return _parse(raw)
+    except Exception as exc:  # a parser bug must not hide the paste from the other stages
+        return Trace(raw=raw, text=raw, normalised=mask(raw), notes=(f"parser error: {type(exc).__name__}: {exc}",))
+
+
+def _parse(raw: str) -> Trace:
+    decoded = decode(raw)
+    walk = _Walk(decoded)
+    walk.run()
+    notes = list(decoded.notes)
+    if "ChildFailedError" in raw and (cause := root_cause(decoded.lines)) is not None:
+        notes.append(f"torchrun root cause (first observed failure): rank {cause[0]}, exitcode {cause[1]}")
+    exceptions = _set_aside_launcher(walk.blocks, notes)
+    formats = list(decoded.formats)
+    formats.extend(f for f in walk.formats if f not in formats)
+    if not exceptions:
+        inline = _inline_exception(decoded)
+        if inline is not None:
+            exceptions = [inline]
+            formats.append("inline")
+    truncated = bool(walk.frames) and walk.in_traceback
     if truncated:
-        notes = ("the traceback has no final exception line (truncated paste); using what is there",)
+        notes.append(TRUNCATED_NOTE)
+    text = "\n".join(decoded.lines)
     return Trace(
         raw=raw,
         text=text,
         normalised=mask(text),
         exceptions=tuple(exceptions),
-        warnings=warnings,
-        versions=versions,
-        line_map=tuple(line_map),
+        warnings=tuple(_warnings(decoded, walk.exception_lines)),
+        versions=_versions(decoded.lines),
+        line_map=tuple(decoded.line_map),
         truncated=truncated,
-        formats=tuple(formats),
-        notes=notes,
+        formats=tuple(formats or ["text"]),
+        notes=tuple(notes),
+        unfinished_frames=tuple(walk.frames) if truncated else (),
     )
 
 
-def decode_lines(raw: str) -> tuple[list[str], list[int], list[str]]:
-    """Undo the container: ANSI codes, HTML entities, ``\\r`` redraws, rank and pytest prefixes, fences.
+@dataclass
+class _Walk:
+    """One pass over the decoded lines; frames accumulate until an exception line closes them."""
 
-    Returns the cleaned lines, each one's original line number, and the formats recognised.
-    """
-    formats: list[str] = []
-    text = raw.replace("\r\n", "\n")
-    if "\x1b" in text:
-        formats.append("ansi")
-    text = strip_ansi(text)
-    unescaped = unescape_html(text)
-    if unescaped != text:
-        formats.append("html")
-        text = unescaped
-    out: list[str] = []
-    line_map: list[int] = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if "\r" in line:  # tqdm-style redraws: the last state is what the user saw
-            line = line.rstrip("\r").rsplit("\r", 1)[-1]
-        if _RANK_PREFIX.match(line):
-            line = _RANK_PREFIX.sub("", line, count=1)
-            _add_once(formats, "multi-rank")
-        if _PYTEST_E.match(line):
-            line = _PYTEST_E.sub("", line, count=1)
-            _add_once(formats, "pytest")
-        if _FENCE.match(line):
-            _add_once(formats, "markdown")
-            continue
-        out.append(line.rstrip())
-        line_map.append(number)
-    return out, line_map, formats
+    d: Decoded
+    blocks: list[ExceptionBlock] = field(default_factory=list)
+    frames: list[Frame] = field(default_factory=list)
+    formats: list[str] = field(default_factory=list)
+    exception_lines: set[int] = field(default_factory=set)
+    in_traceback: bool = False
+    base_indent: int = 0
+    after_rich: bool = False
+    marked_code: str = ""  # pytest's last ``>`` line: the code of the frame whose location follows
+    closed_by_e: bool = False  # the last exception came from pytest ``E`` lines
+    last_def: str = ""  # pytest's long format names a frame's function only in the source it shows
 
+    def run(self) -> None:
+        index = 0
+        lines = self.d.lines
+        while index < len(lines):
+            index += self.step(index, lines[index])
 
-def _add_once(items: list[str], item: str) -> None:
-    if item not in items:
-        items.append(item)
-
-
-def _exception_chain(lines: list[str], line_map: list[int]) -> tuple[list[ExceptionBlock], bool]:
-    """Walk the lines once, collecting frames until an exception line closes the block."""
-    blocks: list[ExceptionBlock] = []
-    frames: list[Frame] = []
-    in_traceback = False
-    pending_link: Optional[str] = None
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        stripped = line.strip()
-        if _TRACEBACK_HEAD.match(line):
-            in_traceback, frames = True, []
+    def step(self, index: int, line: str) -> int:
+        """Handle line ``index``; returns how many lines it consumed."""
+        if self.d.rich[index]:
+            self.after_rich = True
+            return self._rich_line(index, line)
+        if (head := _HEAD.match(line) or _ROOT_TB_HEAD.match(line)) is not None:
+            self._start(len(head.group("ind")))
+        elif _IPY_HEAD.match(line):
+            self._start(0)
+            self._format("ipython")
         elif _CAUSE.match(line) or _CONTEXT.match(line):
-            pending_link = "cause" if _CAUSE.match(line) else "context"
-            if blocks and blocks[-1].link is None:
-                blocks[-1] = _with_link(blocks[-1], pending_link)
-        elif (frame_match := _FRAME.match(line)) is not None:
-            in_traceback = True
-            code = _frame_code(lines, index)
-            frames.append(_make_frame(frame_match, code, line_map[index]))
-        elif (exc_match := _EXC_LINE.match(stripped)) is not None and _looks_like_exception(stripped, in_traceback):
-            message, consumed = _message(lines, index, exc_match.group("msg") or "")
-            blocks.append(
-                ExceptionBlock(
-                    type=exc_match.group("type"),
-                    message=message,
-                    frames=tuple(frames),
-                    line=line_map[index],
-                )
-            )
-            frames, in_traceback, pending_link = [], False, None
-            index += consumed
-            continue
-        index += 1
-    truncated = in_traceback and bool(frames)
-    return blocks, truncated
+            self._link("cause" if _CAUSE.match(line) else "context")
+        elif (found := _FRAME.match(line)) is not None:
+            if not self.in_traceback:
+                self._start(max(0, len(found.group("ind")) - 2))
+            self._frame(found.group("path"), found.group("lineno"), found.group("func"), index, _code_below(self.d, index))
+        elif self.in_traceback and (found := _IPY_FRAME.match(line)) is not None:
+            self._format("ipython")
+            if found.group("cell") is not None:
+                path = f"Cell In[{found.group('cell')}]"
+                self._frame(path, found.group("cell_line"), found.group("cell_func") or "<cell>", index, "")
+            else:
+                self._frame(found.group("path"), found.group("lineno"), found.group("func"), index, "")
+        elif self.in_traceback and (found := _IPY_OLD_FRAME.match(line)) is not None:
+            self._format("ipython")
+            self._frame(found.group("path"), None, found.group("func"), index, "")
+        elif self.in_traceback and self.frames and (arrow := _IPY_ARROW.match(line)) is not None:
+            last = self.frames[-1]
+            self.frames[-1] = replace(last, lineno=last.lineno or int(arrow.group("lineno")), code=arrow.group("code").strip())
+        elif (mark := _PYTEST_MARK.match(line)) is not None:
+            self.marked_code = mark.group("code").strip()
+        elif (found := _PYTEST_FRAME.match(line)) is not None:
+            self._pytest_frame(found, index)
+        elif _SEPARATOR.match(line):
+            self.marked_code = self.last_def = ""
+        elif (found := _DEF.match(line)) is not None:
+            self.last_def = found.group("name")
+        else:
+            return self._maybe_exception(index, line)
+        return 1
+
+    def _start(self, indent: int) -> None:
+        self.in_traceback, self.frames, self.base_indent, self.marked_code = True, [], indent, ""
+
+    def _format(self, name: str) -> None:
+        if name not in self.formats:
+            self.formats.append(name)
+
+    def _link(self, link: str) -> None:
+        if self.blocks and self.blocks[-1].link is None:
+            self.blocks[-1] = replace(self.blocks[-1], link=link)
+        self.in_traceback, self.frames = False, []
+
+    def _frame(self, path: str, lineno: Optional[str], func: Optional[str], index: int, code: str) -> None:
+        self.in_traceback = True
+        number = int(lineno) if lineno else None
+        frame = Frame(path, number, (func or "").strip(), package_of(path), code, self.d.line_map[index])
+        self.frames.append(frame)
+
+    def _pytest_frame(self, found: re.Match[str], index: int) -> None:
+        self._format("pytest")
+        code, self.marked_code = self.marked_code, ""
+        func, self.last_def = found.group("func") or self.last_def, ""
+        if not self.in_traceback:
+            self._start(0)
+        if not code and found.group("func"):
+            code = _code_below(self.d, index)
+        self._frame(found.group("path"), found.group("lineno"), func, index, code)
+        exc = found.group("exc")
+        if exc and self.closed_by_e and self.blocks and self.blocks[-1].short_type == exc.rsplit(".", 1)[-1]:
+            # pytest prints the raising frame's location after the E lines: it belongs to that block.
+            last = self.blocks[-1]
+            self.blocks[-1] = replace(last, frames=last.frames + tuple(self.frames))
+            self.frames, self.in_traceback, self.closed_by_e = [], False, False
+
+    def _rich_line(self, index: int, line: str) -> int:
+        """A row of a rich panel; rich wraps a long ``path:line in function`` header over rows."""
+        consumed = 1
+        found = _RICH_FRAME.match(line)
+        following = self._rich_word(index + 1)
+        if found is None and following and ("/" in line or "\\" in line) and _RICH_WORD.match(line):
+            found = _RICH_FRAME.match(line.strip() + following)
+            consumed = 2
+        if found is not None:
+            func = found.group("func")
+            if func is None and following:
+                func, consumed = following, consumed + 1
+            self.in_traceback = True
+            self._frame(found.group("path"), found.group("lineno"), func, index, "")
+            return consumed
+        elif self.frames and (code := _RICH_CODE.match(line)) is not None:
+            self.frames[-1] = replace(self.frames[-1], code=code.group("code").strip(" │"))
+        elif _HEAD.match(line):
+            self._start(0)
+        return 1
+
+    def _rich_word(self, index: int) -> str:
+        if index < len(self.d.lines) and self.d.rich[index]:
+            word = _RICH_WORD.match(self.d.lines[index])
+            return word.group("word") if word else ""
+        return ""
+
+    def _maybe_exception(self, index: int, line: str) -> int:
+        found = self._exception_match(line)
+        if found is None:
+            return 1
+        exc_type = found.group("type")
+        if exc_type.endswith("Warning") and not self.in_traceback:
+            return 1  # a warning printed on its own, not raised
+        message, consumed = self._message(index, found.group("msg") or "")
+        self.blocks.append(
+            ExceptionBlock(exc_type, message, tuple(self.frames), self.d.line_map[index], depth=self.d.depths[index])
+        )
+        self.exception_lines.update(range(index, index + consumed))
+        self.in_traceback, self.frames, self.after_rich = False, [], False
+        self.closed_by_e = self.d.pytest_e[index]
+        if not self.closed_by_e:
+            self.marked_code = ""
+        return consumed
+
+    def _exception_match(self, line: str) -> Optional[re.Match[str]]:
+        stripped = line.strip()
+        if not stripped or len(stripped) > 20000:
+            return None
+        indent = len(line) - len(line.lstrip())
+        if self.in_traceback and self.frames and indent <= self.base_indent:
+            found = _EXC_LOOSE.match(stripped)
+            if found is not None and _looks_like_class(found.group("type")):
+                return found
+        strict = _EXC_STRICT.match(stripped)
+        if strict is not None and (strict.group("msg") is not None or self.in_traceback or self.after_rich):
+            return strict
+        if strict is not None and stripped.endswith(("Error", "Exception", "ExceptionGroup")):
+            return strict
+        return None
+
+    def _message(self, index: int, first: str) -> tuple[str, int]:
+        """An exception message may go on over the following lines; say how many it took."""
+        d = self.d
+        parts = [first.strip()]
+        joiner = " " if self.after_rich else "\n"
+        end = min(len(d.lines), index + 1 + MAX_MESSAGE_LINES)
+        consumed = 1
+        for follow_index in range(index + 1, end):
+            follow = d.lines[follow_index]
+            if not _continues_message(d, index, follow_index, follow, parts[-1], self.after_rich):
+                break
+            parts.append(follow.strip())
+            consumed += 1
+        return joiner.join(parts).strip(), consumed
 
 
-def _with_link(block: ExceptionBlock, link: str) -> ExceptionBlock:
-    return ExceptionBlock(block.type, block.message, block.frames, block.line, link)
-
-
-def _looks_like_exception(stripped: str, in_traceback: bool) -> bool:
-    """An exception line in prose ("I got ValueError: x") is rare; a bare ``Type: msg`` line counts."""
-    return in_traceback or ":" in stripped or stripped.endswith(("Error", "Exception"))
-
-
-def _message(lines: list[str], index: int, first: str) -> tuple[str, int]:
-    """An exception message may continue on the following lines (e.g. ``size mismatch for ...``)."""
-    parts = [first]
-    consumed = 1
-    for follow in lines[index + 1 :]:
-        if not follow.strip() or _TRACEBACK_HEAD.match(follow) or _CAUSE.match(follow) or _CONTEXT.match(follow):
-            break
-        if _FRAME.match(follow) or (_EXC_LINE.match(follow.strip()) and not follow.startswith((" ", "\t"))):
-            break
-        if not follow.startswith((" ", "\t")) and not _continues(parts[-1]):
-            break
-        parts.append(follow.strip())
-        consumed += 1
-    return "\n".join(part for part in parts if part is not None).strip(), consumed
-
-
-def _continues(previous: str) -> bool:
+def _continues_message(d: Decoded, start: int, index: int, follow: str, previous: str, rich: bool) -> bool:
+    if not follow.strip() or d.stamped[index] or d.depths[index] != d.depths[start]:
+        return False
+    if d.pytest_e[start]:
+        return d.pytest_e[index]
+    if _HEAD.match(follow) or _CAUSE.match(follow) or _CONTEXT.match(follow) or _SEPARATOR.match(follow):
+        return False
+    if _FRAME.match(follow) or _PYTEST_FRAME.match(follow) or _WARNING.match(follow) or _IPY_HEAD.match(follow):
+        return False
+    if rich:
+        return True
+    if follow.startswith((" ", "\t")):
+        return not _EXC_STRICT.match(follow.strip()) or previous.rstrip().endswith(":")
+    if _EXC_STRICT.match(follow.strip()):
+        return False
     return previous.rstrip().endswith((":", ",", "(", "[", "{"))
 
 
-def _frame_code(lines: list[str], index: int) -> str:
-    if index + 1 < len(lines):
-        follow = lines[index + 1]
-        if follow.startswith(("    ", "\t")) and not _FRAME.match(follow) and not _CARET_LINE.match(follow):
+def _looks_like_class(name: str) -> bool:
+    last = name.rsplit(".", 1)[-1]
+    return last[:1].isupper() or last.lower().endswith(("error", "exception"))
+
+
+def _code_below(d: Decoded, index: int) -> str:
+    """The source line CPython prints under ``File …``, if the next line is one."""
+    if index + 1 < len(d.lines):
+        follow = d.lines[index + 1]
+        if follow.startswith(("  ", "\t")) and not _FRAME.match(follow) and not _CARET.match(follow):
             return follow.strip()
     return ""
 
 
-def _make_frame(found: re.Match[str], code: str, line: int) -> Frame:
-    path = found.group("path")
-    return Frame(
-        path=path,
-        lineno=int(found.group("lineno")),
-        function=(found.group("func") or "").strip(),
-        package=package_of(path),
-        code=code,
-        line=line,
-    )
+def _set_aside_launcher(blocks: list[ExceptionBlock], notes: list[str]) -> list[ExceptionBlock]:
+    """torchrun's own ChildFailedError only says a rank failed; the rank's exception is the real one."""
+    launcher = [b for b in blocks if b.short_type == "ChildFailedError"]
+    others = [b for b in blocks if b.short_type != "ChildFailedError"]
+    if launcher and others:
+        notes.append(f"torchrun's ChildFailedError (line {launcher[-1].line}) set aside: the rank's own exception is final")
+        return others
+    return blocks
 
 
-def package_of(path: str) -> str:
-    """Which library a frame belongs to (``peft``, ``transformers``, ... or ``user``)."""
-    normal = path.replace("\\", "/")
-    marker = re.search(r"(?:site|dist)-packages/([^/]+)", normal)
-    if marker:
-        top = marker.group(1).split(".")[0]
-        return top if top in _KNOWN_PACKAGES else "other"
-    for package in _KNOWN_PACKAGES:
-        if f"/{package}/" in normal:
-            return package
-    return "user"
-
-
-def _warnings(lines: list[str], line_map: list[int]) -> list[WarningLine]:
-    found: list[WarningLine] = []
-    for index, line in enumerate(lines):
-        match = _WARNING_LINE.search(line)
-        if match:
-            found.append(WarningLine(match.group("cat"), match.group("msg").strip(), line_map[index]))
+def _inline_exception(d: Decoded) -> Optional[ExceptionBlock]:
+    """No traceback at all: take the last ``SomeError: message`` inside a line of prose."""
+    for index in range(len(d.lines) - 1, -1, -1):
+        line = d.lines[index]
+        if len(line) > 20000 or ("Error" not in line and "Exception" not in line):
             continue
-        logged = _LOG_WARNING.match(line.strip())
-        if logged:
-            found.append(WarningLine("warning", logged.group("msg").strip(), line_map[index]))
+        found = _EXC_INLINE.search(line)
+        if found is not None:
+            return ExceptionBlock(found.group("type"), found.group("msg").strip(), (), d.line_map[index])
+    return None
+
+
+def _warnings(d: Decoded, exception_lines: set[int]) -> list[WarningLine]:
+    found: list[WarningLine] = []
+    for index, line in enumerate(d.lines):
+        if index in exception_lines:
+            continue
+        match = _WARNING.match(line.strip()) or _BARE_WARNING.match(line)
+        if match is not None:
+            found.append(WarningLine(match.group("cat"), match.group("msg").strip(), d.line_map[index]))
+        elif d.levels[index] in ("WARNING", "WARN") and line.strip():
+            found.append(WarningLine("warning", line.strip(), d.line_map[index]))
     return found
 
 
-def _versions(text: str) -> dict[str, str]:
-    versions: dict[str, str] = {}
-    for match in _PIP_VERSION.finditer(text):
-        versions.setdefault(match.group("pkg").lower(), match.group("ver").rstrip("."))
-    python = _PY_IN_PATH.search(text)
-    if python:
-        versions.setdefault("python", python.group("ver"))
-    return versions
+def _versions(lines: list[str]) -> dict[str, str]:
+    """Versions the paste reveals: env reports and pip output first, then prose, then paths."""
+    structured: dict[str, str] = {}
+    prose: dict[str, str] = {}
+    python_path: Optional[str] = None
+    for line in lines:
+        if len(line) > 2000:
+            continue
+        found = _ENV_VERSION.match(line) or _FREEZE.match(line) or _PIP_LIST.match(line)
+        if found is not None:
+            name = _version_key(found.group("name"))
+            if name in _VERSION_KEYS:
+                structured.setdefault(name, found.group("ver").rstrip("."))
+                continue
+        for match in _INLINE_VERSION.finditer(line):
+            prose.setdefault(_version_key(match.group("name")), match.group("ver"))
+        if python_path is None and (path := _PY_IN_PATH.search(line)) is not None:
+            python_path = path.group("ver") or f"3.{path.group('win')}"
+    versions = {**prose, **structured}
+    if python_path is not None:
+        versions.setdefault("python", python_path)
+    return dict(sorted(versions.items()))
+
+
+def _version_key(name: str) -> str:
+    key = name.strip().strip("`").lower().replace("_", "-")
+    key = {"huggingface-hub": "huggingface_hub", "auto-gptq": "auto-gptq", "flash-attn": "flash-attn"}.get(key, key)
+    return _ENV_NAMES.get(key, key)

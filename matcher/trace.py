@@ -36,6 +36,7 @@ class ExceptionBlock:
     frames: tuple[Frame, ...] = ()
     line: int = 0
     link: Optional[str] = None
+    depth: int = 0  # nesting inside an ExceptionGroup rendering: 0 = top level
 
     @property
     def short_type(self) -> str:
@@ -74,10 +75,18 @@ class Trace:
     truncated: bool = False
     formats: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    unfinished_frames: tuple[Frame, ...] = ()  # frames of a traceback cut off before its exception line
 
     @property
     def final(self) -> Optional[ExceptionBlock]:
-        """The exception Python printed last: the one that actually escaped."""
+        """The exception that actually escaped: the last one printed at the top level.
+
+        In an ``ExceptionGroup`` rendering the group is printed before its members,
+        so the last top-level block, not the last block, is the one that escaped.
+        """
+        for block in reversed(self.exceptions):
+            if block.depth == 0:
+                return block
         return self.exceptions[-1] if self.exceptions else None
 
     @property

@@ -1,0 +1,230 @@
+"""Undo the container a paste came in, line by line, keeping each line's original number.
+
+Containers peel off in a fixed order: ``\\r`` redraws (tqdm), ANSI codes, HTML
+(entities and a few tags), Markdown fences, then line prefixes (multi-rank
+launchers, logging timestamps and levels, pytest's ``E``), then the multi-rank
+de-duplication, then the two renderings that wrap a traceback in a frame of
+their own: ``ExceptionGroup``'s ``|`` gutters and rich's ``╭ │ ╰`` panel.
+
+Every pattern here is anchored at the start of a line and has no nested
+unbounded repetition, so decoding is linear in the size of the paste.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+from .normalise import strip_ansi
+
+RankKey = Union[int, str]
+
+_HTML_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
+_HTML_TAG = re.compile(r"</?(?:pre|code|br|p|div|span|a|b|i|em|strong|kbd|samp|blockquote)\b[^<>\n]{0,200}>", re.I)
+_FENCE = re.compile(r"^\s{0,3}(?:`{3,}[^`\n]*|~{3,}.*)$")
+
+_RANK = re.compile(
+    r"^(?:\[(?:rank|default)(?P<rank>\d+)\]:"
+    r"|\[\d+,(?P<mpi>\d+)\]<std(?:out|err)>:"
+    r"|(?P<host>worker-\d+|localhost):(?= ))\s?"
+)
+_LEVEL = r"(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL|TRACE)"
+_STAMP = (
+    r"(?:\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
+    r"|\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
+    r"|\d{2}:\d{2}:\d{2}(?:[.,]\d+)?)"
+)
+# Timestamp, then any of: [bracketed field], LEVEL, a lowercase logger name followed by a separator.
+_STAMPED = re.compile(
+    rf"^\[?{_STAMP}\]?"
+    rf"(?:[ \t]*(?:[-|][ \t]*)?(?:\[[^\]\n]{{0,120}}\]|{_LEVEL}\b|[a-z_][\w.]{{0,80}}(?=[ \t]*[-|:][ \t])))*"
+    r"[ \t]*(?:[-|:][ \t]?)?"
+)
+_LEVELLED = re.compile(rf"^(?:\[{_LEVEL}\][ \t]*|{_LEVEL}:[a-z_][\w.]{{0,80}}:|{_LEVEL}[ \t]*[-|:][ \t]?)")
+_GLOG = re.compile(r"^\[?(?P<sev>[WEIF])\d{4} \d{2}:\d{2}:\d{2}[.\d]* [^\]\n]{0,300}\][ \t]?")
+_LEVEL_WORD = re.compile(_LEVEL)
+_PYTEST_E = re.compile(r"^E(?: {2,7}|$)")
+
+_GROUP_HEAD = re.compile(r"^(?P<ind>\s*)\+ (?P<rest>Exception Group Traceback \(most recent call last\):.*)$")
+_GROUP_GUTTER = re.compile(r"^(?P<ind>\s*)\| ?(?P<rest>.*)$")
+_GROUP_SEPARATOR = re.compile(r"^\s*\+[-+]")
+_RICH_TOP = re.compile(r"^\s*╭─.*Traceback.*╮\s*$")
+_RICH_ROW = re.compile(r"^\s*│(?P<inner>.*)│\s*$")
+_RICH_BOTTOM = re.compile(r"^\s*╰─*╯\s*$")
+_ROOT_CAUSE = re.compile(r"^\s*Root Cause \(first observed failure\):")
+_ROOT_RANK = re.compile(r"^\s*rank\s*:\s*(\d+)")
+_ROOT_EXIT = re.compile(r"^\s*exitcode\s*:\s*(-?\d+)")
+
+
+@dataclass
+class Decoded:
+    """Decoded lines with what was learnt about each one, all lists of the same length."""
+
+    lines: list[str] = field(default_factory=list)
+    line_map: list[int] = field(default_factory=list)
+    levels: list[str] = field(default_factory=list)  # log level of a stripped prefix, or ""
+    stamped: list[bool] = field(default_factory=list)  # a log record starts on this line
+    pytest_e: list[bool] = field(default_factory=list)  # the line was an ``E   `` line
+    depths: list[int] = field(default_factory=list)  # ExceptionGroup nesting
+    rich: list[bool] = field(default_factory=list)  # inside a rich traceback panel
+    formats: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add_format(self, name: str) -> None:
+        """Record a recognised format once, in the order first seen."""
+        if name not in self.formats:
+            self.formats.append(name)
+
+
+@dataclass
+class _Line:
+    text: str
+    number: int
+    rank: Optional[RankKey] = None
+    level: str = ""
+    stamped: bool = False
+    pytest_e: bool = False
+
+
+def decode(raw: str) -> Decoded:
+    """Peel every container off ``raw``; see the module docstring for the order."""
+    out = Decoded()
+    is_html = bool(_HTML_ENTITY.search(raw))
+    lines: list[_Line] = []
+    for number, line in enumerate(raw.replace("\r\n", "\n").split("\n"), start=1):
+        if "\r" in line:
+            line = _last_redraw(line)
+            out.add_format("progress-redraw")
+        if "\x1b" in line or "\x9b" in line:
+            out.add_format("ansi")
+        line = strip_ansi(line)
+        pieces = [line]
+        if is_html and ("&" in line or "<" in line):
+            unescaped = html.unescape(_HTML_TAG.sub("", line))
+            if unescaped != line:
+                out.add_format("html")
+            pieces = unescaped.split("\n")
+        for piece in pieces:
+            decoded = _strip_prefixes(_Line(piece, number), out)
+            if _FENCE.match(decoded.text):
+                out.add_format("markdown")
+                continue
+            lines.append(decoded)
+    lines = _one_rank(lines, out)
+    _unwrap_frames(lines, out)
+    return out
+
+
+def _last_redraw(line: str) -> str:
+    """A ``\\r``-redrawn line (a progress bar) shows its last non-empty state."""
+    for segment in reversed(line.split("\r")):
+        if segment.strip():
+            return segment
+    return ""
+
+
+def _strip_prefixes(line: _Line, out: Decoded) -> _Line:
+    """Remove launcher, logging and pytest prefixes; they may nest (``[rank0]: 2024-… INFO …``)."""
+    for _ in range(4):
+        text = line.text
+        if (found := _RANK.match(text)) is not None:
+            key: RankKey = found.group("host") or int(found.group("rank") or found.group("mpi"))
+            line.rank = key if line.rank is None else line.rank
+            line.text = text[found.end() :]
+            out.add_format("multi-rank")
+        elif (found := _GLOG.match(text)) is not None:
+            line.level = {"W": "WARNING", "E": "ERROR", "F": "FATAL"}.get(found.group("sev"), "INFO")
+            line.stamped, line.text = True, text[found.end() :]
+            out.add_format("log")
+        elif (found := _STAMPED.match(text)) is not None or (found := _LEVELLED.match(text)) is not None:
+            level = _LEVEL_WORD.search(found.group(0))
+            line.level = level.group(0) if level else line.level
+            line.stamped, line.text = True, text[found.end() :]
+            out.add_format("log")
+        elif (found := _PYTEST_E.match(text)) is not None:
+            line.pytest_e, line.text = True, text[found.end() :]
+            out.add_format("pytest")
+        else:
+            break
+    line.text = line.text.rstrip()
+    return line
+
+
+def _one_rank(lines: list[_Line], out: Decoded) -> list[_Line]:
+    """Keep one copy of multi-rank output: the root-cause rank, else the first rank to fail."""
+    ranks = list(dict.fromkeys(line.rank for line in lines if line.rank is not None))
+    if len(ranks) < 2:
+        return lines
+    chosen = _root_cause_rank(lines, ranks)
+    if chosen is None:
+        failing = (line.rank for line in lines if line.rank is not None and "Traceback (most recent" in line.text)
+        chosen = next(failing, ranks[0])
+    kept = [line for line in lines if line.rank is None or line.rank == chosen]
+    out.notes.append(
+        f"output from {len(ranks)} ranks: kept rank {chosen}, dropped {len(lines) - len(kept)} lines of the others"
+    )
+    return kept
+
+
+def _root_cause_rank(lines: list[_Line], ranks: list[RankKey]) -> Optional[RankKey]:
+    """The rank torchrun's ChildFailedError names under "Root Cause (first observed failure)"."""
+    found = root_cause([line.text for line in lines])
+    return found[0] if found is not None and found[0] in ranks else None
+
+
+def root_cause(lines: list[str]) -> Optional[tuple[int, str]]:
+    """(rank, exitcode) from torchrun's "Root Cause (first observed failure)" block, if there is one."""
+    rank: Optional[int] = None
+    in_root = False
+    for line in lines:
+        if _ROOT_CAUSE.match(line):
+            in_root = True
+        elif in_root and (found := _ROOT_RANK.match(line)) is not None:
+            rank = int(found.group(1))
+        elif in_root and rank is not None and (code := _ROOT_EXIT.match(line)) is not None:
+            return rank, code.group(1)
+    return (rank, "?") if rank is not None else None
+
+
+def _unwrap_frames(lines: list[_Line], out: Decoded) -> None:
+    """Strip ExceptionGroup gutters and rich panel borders, then fill ``out``'s parallel lists."""
+    group_base: Optional[int] = None
+    in_rich = False
+    for line in lines:
+        text, depth, rich = line.text, 0, False
+        if (head := _GROUP_HEAD.match(text)) is not None:
+            group_base = len(head.group("ind"))
+            text = head.group("ind") + head.group("rest")
+            out.add_format("exception-group")
+        elif group_base is not None:
+            if _GROUP_SEPARATOR.match(text):
+                continue
+            gutter = _GROUP_GUTTER.match(text)
+            if gutter is None:
+                group_base = None
+            else:
+                depth = max(0, (len(gutter.group("ind")) - group_base) // 2)
+                text = gutter.group("rest")
+        if _RICH_TOP.match(text):
+            in_rich = True
+            out.add_format("rich")
+            text = "Traceback (most recent call last):"
+        elif in_rich:
+            if _RICH_BOTTOM.match(text):
+                in_rich = False
+                continue
+            row = _RICH_ROW.match(text)
+            if row is None:
+                in_rich = False
+            else:
+                text, rich = row.group("inner").rstrip(), True
+                text = text[1:] if text.startswith(" ") else text
+        out.lines.append(text)
+        out.line_map.append(line.number)
+        out.levels.append(line.level)
+        out.stamped.append(line.stamped)
+        out.pytest_e.append(line.pytest_e)
+        out.depths.append(depth)
+        out.rich.append(rich)
