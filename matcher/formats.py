@@ -45,6 +45,7 @@ _STAMPED = re.compile(
 _LEVELLED = re.compile(rf"^(?:\[{_LEVEL}\][ \t]*|{_LEVEL}:[a-z_][\w.]{{0,80}}:|{_LEVEL}[ \t]*[-|:][ \t]?)")
 _GLOG = re.compile(r"^\[?(?P<sev>[WEIF])\d{4} \d{2}:\d{2}:\d{2}[.\d]* [^\]\n]{0,300}\][ \t]?")
 _LEVEL_WORD = re.compile(_LEVEL)
+_PREFIX_START = frozenset("[0123456789EWIFDCTlw")  # first characters any prefix below can start with
 _PYTEST_E = re.compile(r"^E(?: {2,7}|$)")
 
 _GROUP_HEAD = re.compile(r"^(?P<ind>\s*)\+ (?P<rest>Exception Group Traceback \(most recent call last\):.*)$")
@@ -92,14 +93,15 @@ def decode(raw: str) -> Decoded:
     """Peel every container off ``raw``; see the module docstring for the order."""
     out = Decoded()
     is_html = bool(_HTML_ENTITY.search(raw))
+    text = raw.replace("\r\n", "\n")
+    if "\x1b" in text or "\x9b" in text:
+        out.add_format("ansi")
+    text = strip_ansi(text)  # whole text at once: one C-level pass instead of one per line
     lines: list[_Line] = []
-    for number, line in enumerate(raw.replace("\r\n", "\n").split("\n"), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         if "\r" in line:
             line = _last_redraw(line)
             out.add_format("progress-redraw")
-        if "\x1b" in line or "\x9b" in line:
-            out.add_format("ansi")
-        line = strip_ansi(line)
         pieces = [line]
         if is_html and ("&" in line or "<" in line):
             unescaped = html.unescape(_HTML_TAG.sub("", line))
@@ -107,8 +109,8 @@ def decode(raw: str) -> Decoded:
                 out.add_format("html")
             pieces = unescaped.split("\n")
         for piece in pieces:
-            decoded = _strip_prefixes(_Line(piece, number), out)
-            if _FENCE.match(decoded.text):
+            decoded = _strip_prefixes(_Line(piece, number), out) if piece[:1] in _PREFIX_START else _Line(piece.rstrip(), number)
+            if ("```" in decoded.text or "~~~" in decoded.text) and _FENCE.match(decoded.text):
                 out.add_format("markdown")
                 continue
             lines.append(decoded)
@@ -194,7 +196,7 @@ def _unwrap_frames(lines: list[_Line], out: Decoded) -> None:
     in_rich = False
     for line in lines:
         text, depth, rich = line.text, 0, False
-        if (head := _GROUP_HEAD.match(text)) is not None:
+        if "+ Exception Group" in text and (head := _GROUP_HEAD.match(text)) is not None:
             group_base = len(head.group("ind"))
             text = head.group("ind") + head.group("rest")
             out.add_format("exception-group")
@@ -207,7 +209,7 @@ def _unwrap_frames(lines: list[_Line], out: Decoded) -> None:
             else:
                 depth = max(0, (len(gutter.group("ind")) - group_base) // 2)
                 text = gutter.group("rest")
-        if _RICH_TOP.match(text):
+        if "╭" in text and _RICH_TOP.match(text):
             in_rich = True
             out.add_format("rich")
             text = "Traceback (most recent call last):"

@@ -17,7 +17,9 @@ ANSI = re.compile(r"(?:\x1B[@-Z\\-_]|[\x80-\x9A\x9C-\x9F]|(?:\x1B\[|\x9B)[0-?]*[
 _CONTROL = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]")
 _HTML_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,6}|#x[0-9a-fA-F]{1,6});")
 
-_PATH = re.compile(r"""(?:[A-Za-z]:)?(?:[\\/][^\s"'<>:|\\/]+){1,40}[\\/](?=(?:site|dist)-packages[\\/])""")
+_PATH = re.compile(
+    r"""(?:(?<=[\s"'(=,\[])|^)(?:[A-Za-z]:|~)?[\\/][^\s"'<>|]*?[\\/](?=(?:site|dist)-packages[\\/])""", re.M
+)
 _HOME = re.compile(r"(?:/home|/Users|/root|[A-Za-z]:\\Users)(?:[\\/][^\s\"'/\\]+)?")
 _URL = re.compile(r"\bhttps?://[^\s\"'<>)\]]+")
 _EMAIL = re.compile(r"\b[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}\b")
@@ -27,11 +29,12 @@ _TIMESTAMP = re.compile(
     r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?(?!\d)"
     r"|\b\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}(?:[.,]\d+)?|\b\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\b"
 )
-_HEX = re.compile(r"\b0x[0-9a-fA-F]+\b|\b(?=[0-9a-f]{0,40}\d)[0-9a-f]{12,40}\b")
+_HEX = re.compile(r"\b(?:0x[0-9a-fA-F]+|[0-9a-f]{12,40})\b")
 _SIZE = re.compile(r"torch\.Size\(\[([^\]]{0,200})\]\)")
 _NUMBER = re.compile(r"(?<![A-Za-z_\d.<])[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?![A-Za-z_\d])")
 _QUOTED = re.compile(r"'([^'\n]{1,200})'|\"([^\"\n]{1,200})\"")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][\w.]*$")
+_EMPTY_SIZE_TOKEN = "<torch-size-zero>"
 # Lines longer than this are masked only up to here: similarity needs no more, and it bounds the work.
 MAX_MASKED_LINE = 4000
 _DTYPES = frozenset(
@@ -56,34 +59,47 @@ def mask(text: str) -> str:
     their arity (``torch.Size([<n>, <n>])``). Quoted identifiers such as
     ``'q_proj'`` and dtype names stay; other quoted strings become ``<str>``.
     """
-    return "\n".join(_mask_line(line[:MAX_MASKED_LINE]) for line in text.split("\n"))
-
-
-def _mask_line(text: str) -> str:
+    if len(text) > MAX_MASKED_LINE and any(len(line) > MAX_MASKED_LINE for line in text.split("\n")):
+        text = "\n".join(line[:MAX_MASKED_LINE] for line in text.split("\n"))
     # Order after Sentry's parameterization: containers of numbers before the numbers themselves.
-    text = _URL.sub("<url>", text)
-    text = _EMAIL.sub("<email>", text)
-    text = _PATH.sub("<env>/", text)
-    text = _HOME.sub("<home>", text)
+    # Each step runs on the whole text, and only when a cheap substring test says it can match.
+    if "://" in text:
+        text = _URL.sub("<url>", text)
+    if "@" in text:
+        text = _EMAIL.sub("<email>", text)
+    if "-packages" in text:
+        text = _PATH.sub("<env>/", text)
+    if "/home" in text or "/Users" in text or "/root" in text or "\\Users" in text:
+        text = _HOME.sub("<home>", text)
     text = _UUID.sub("<uuid>", text)
-    text = _OBJECT_AT.sub(r"<\1 object>", text)
+    if " object at 0x" in text:
+        text = _OBJECT_AT.sub(r"<\1 object>", text)
     text = _TIMESTAMP.sub("<time>", text)
-    text = _HEX.sub("<hex>", text)
-    text = _SIZE.sub(_mask_size, text)
+    text = _HEX.sub(_mask_hex, text)
+    if "Size([" in text:
+        text = _SIZE.sub(_mask_size, text)
     text = _QUOTED.sub(_mask_quoted, text)
-    return _NUMBER.sub("<n>", text)
+    text = _NUMBER.sub("<n>", text)
+    return text.replace(_EMPTY_SIZE_TOKEN, "torch.Size([0])")
+
+
+def _mask_hex(found: re.Match[str]) -> str:
+    word = found.group(0)
+    if word.startswith("0x") or any(c.isdigit() for c in word):
+        return "<hex>"
+    return word  # a long all-letter word such as "deadbeefcafe" is a word, not an address
 
 
 def _mask_size(found: re.Match[str]) -> str:
     dims = [d.strip() for d in found.group(1).split(",") if d.strip()]
     if dims == ["0"]:
-        return "torch.Size([0])"
+        return _EMPTY_SIZE_TOKEN  # restored after numbers are masked
     return "torch.Size([" + ", ".join("<n>" for _ in dims) + "])"
 
 
 def _mask_quoted(found: re.Match[str]) -> str:
     inner = found.group(1) if found.group(1) is not None else found.group(2)
     quote = "'" if found.group(1) is not None else '"'
-    if inner in _DTYPES or (_IDENTIFIER.match(inner) and len(inner) <= 60):
+    if inner in _DTYPES or (_IDENTIFIER.match(inner) and len(inner) <= 60) or "<env>/" in inner:
         return f"{quote}{inner}{quote}"
     return f"{quote}<str>{quote}"

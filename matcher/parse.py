@@ -57,7 +57,11 @@ _EXC_INLINE = re.compile(
 _WARNING = re.compile(r"^(?P<path>\S.*?):(?P<lineno>\d+): (?P<cat>(?:\w+\.)*[A-Z]\w*Warning): (?P<msg>.+)$")
 _BARE_WARNING = re.compile(r"^(?P<cat>(?:\w+\.)*[A-Z]\w*Warning): (?P<msg>.+)$")
 
-_PACKAGE_NAMES = "|".join([*KNOWN_PACKAGES, "auto-gptq", "auto_gptq", "flash-attn", "flash_attn"])
+_PACKAGE_NAMES = "|".join(
+    [*KNOWN_PACKAGES, "auto-gptq", "auto_gptq", "flash-attn", "flash_attn"]
+    + ["PEFT", "Peft", "Transformers", "Accelerate", "PyTorch", "Pytorch", "Torch", "TRL", "DeepSpeed", "Deepspeed"]
+    + ["Bitsandbytes", "BitsAndBytes", "Python", "python"]
+)
 _ENV_VERSION = re.compile(
     r"^\s*[-*]?\s*`?(?P<name>[A-Za-z][\w .-]{0,40}?)`?\s+version(?:\s*\([^)\n]{0,40}\))?\s*:\s*"
     r"v?(?P<ver>\d+(?:\.\w+)+(?:\+\w+)?)"
@@ -66,9 +70,8 @@ _FREEZE = re.compile(r"^\s*(?P<name>[A-Za-z][\w.-]{0,60})\s*==\s*(?P<ver>\d[\w.+
 _PIP_LIST = re.compile(r"^(?P<name>[A-Za-z][\w.-]{0,60})\s{2,}(?P<ver>\d[\w.+!-]{0,40})(?:\s+\S.*)?$")
 _INLINE_VERSION = re.compile(
     rf"(?<![\w/.-])(?P<name>{_PACKAGE_NAMES})(?:\s*==\s*|\s+(?:version\s+|v)?|\s*[:=]\s*v?)"
-    r"(?P<ver>\d+\.\d+(?:\.\d+)?(?:\.?(?:dev|rc|a|b|post)\d*)?(?:\+\w+)?)(?!\w|\.\w)",
-    re.IGNORECASE,
-)
+    r"(?P<ver>\d+\.\d+(?:\.\d+)?(?:\.?(?:dev|rc|a|b|post)\d*)?(?:\+\w+)?)(?!\w|\.\w)"
+)  # case-sensitive on purpose: IGNORECASE makes this scan several times slower on a long log
 _PY_IN_PATH = re.compile(r"[Pp]ython(?P<ver>3\.\d{1,2})[/\\]|[Pp]ython3(?P<win>\d{1,2})[/\\]")
 _ENV_NAMES = {"pytorch": "torch", "python": "python", "huggingface_hub": "huggingface_hub"}
 _VERSION_KEYS = frozenset([*KNOWN_PACKAGES, "python", "auto-gptq", "flash-attn"])
@@ -146,37 +149,40 @@ class _Walk:
         if self.d.rich[index]:
             self.after_rich = True
             return self._rich_line(index, line)
-        if (head := _HEAD.match(line) or _ROOT_TB_HEAD.match(line)) is not None:
+        # Cheap substring tests first: most lines of a long log match none of these patterns.
+        has_traceback = "Traceback" in line
+        if has_traceback and (head := _HEAD.match(line) or _ROOT_TB_HEAD.match(line)) is not None:
             self._start(len(head.group("ind")))
-        elif _IPY_HEAD.match(line):
+        elif has_traceback and _IPY_HEAD.match(line):
             self._start(0)
             self._format("ipython")
-        elif _CAUSE.match(line) or _CONTEXT.match(line):
+        elif "above exception" in line and (_CAUSE.match(line) or _CONTEXT.match(line)):
             self._link("cause" if _CAUSE.match(line) else "context")
-        elif (found := _FRAME.match(line)) is not None:
+        elif 'File "' in line and (found := _FRAME.match(line)) is not None:
             if not self.in_traceback:
                 self._start(max(0, len(found.group("ind")) - 2))
+            self._format("cpython")
             self._frame(found.group("path"), found.group("lineno"), found.group("func"), index, _code_below(self.d, index))
-        elif self.in_traceback and (found := _IPY_FRAME.match(line)) is not None:
+        elif self.in_traceback and line.startswith(("File ", "Cell In")) and (found := _IPY_FRAME.match(line)):
             self._format("ipython")
             if found.group("cell") is not None:
                 path = f"Cell In[{found.group('cell')}]"
                 self._frame(path, found.group("cell_line"), found.group("cell_func") or "<cell>", index, "")
             else:
                 self._frame(found.group("path"), found.group("lineno"), found.group("func"), index, "")
-        elif self.in_traceback and (found := _IPY_OLD_FRAME.match(line)) is not None:
+        elif self.in_traceback and " in " in line and (found := _IPY_OLD_FRAME.match(line)) is not None:
             self._format("ipython")
             self._frame(found.group("path"), None, found.group("func"), index, "")
-        elif self.in_traceback and self.frames and (arrow := _IPY_ARROW.match(line)) is not None:
+        elif self.in_traceback and self.frames and "->" in line and (arrow := _IPY_ARROW.match(line)) is not None:
             last = self.frames[-1]
             self.frames[-1] = replace(last, lineno=last.lineno or int(arrow.group("lineno")), code=arrow.group("code").strip())
-        elif (mark := _PYTEST_MARK.match(line)) is not None:
+        elif line.startswith(">") and (mark := _PYTEST_MARK.match(line)) is not None:
             self.marked_code = mark.group("code").strip()
-        elif (found := _PYTEST_FRAME.match(line)) is not None:
+        elif ".py:" in line and (found := _PYTEST_FRAME.match(line)) is not None:
             self._pytest_frame(found, index)
-        elif _SEPARATOR.match(line):
+        elif line.lstrip().startswith(("---", "===", "___", "_ _")) and _SEPARATOR.match(line):
             self.marked_code = self.last_def = ""
-        elif (found := _DEF.match(line)) is not None:
+        elif "def " in line and (found := _DEF.match(line)) is not None:
             self.last_def = found.group("name")
         else:
             return self._maybe_exception(index, line)
@@ -263,7 +269,7 @@ class _Walk:
 
     def _exception_match(self, line: str) -> Optional[re.Match[str]]:
         stripped = line.strip()
-        if not stripped or len(stripped) > 20000:
+        if not stripped or len(stripped) > 20000 or not (stripped[0].isalpha() or stripped[0] == "_"):
             return None
         indent = len(line) - len(line.lstrip())
         if self.in_traceback and self.frames and indent <= self.base_indent:
@@ -363,24 +369,19 @@ def _warnings(d: Decoded, exception_lines: set[int]) -> list[WarningLine]:
 def _versions(lines: list[str]) -> dict[str, str]:
     """Versions the paste reveals: env reports and pip output first, then prose, then paths."""
     structured: dict[str, str] = {}
-    prose: dict[str, str] = {}
-    python_path: Optional[str] = None
     for line in lines:
-        if len(line) > 2000:
+        if len(line) > 2000 or not line[:1].isalpha() and not line.lstrip()[:1] in ("-", "*"):
             continue
         found = _ENV_VERSION.match(line) or _FREEZE.match(line) or _PIP_LIST.match(line)
-        if found is not None:
-            name = _version_key(found.group("name"))
-            if name in _VERSION_KEYS:
-                structured.setdefault(name, found.group("ver").rstrip("."))
-                continue
-        for match in _INLINE_VERSION.finditer(line):
-            prose.setdefault(_version_key(match.group("name")), match.group("ver"))
-        if python_path is None and (path := _PY_IN_PATH.search(line)) is not None:
-            python_path = path.group("ver") or f"3.{path.group('win')}"
-    versions = {**prose, **structured}
-    if python_path is not None:
-        versions.setdefault("python", python_path)
+        if found is not None and (name := _version_key(found.group("name"))) in _VERSION_KEYS:
+            structured.setdefault(name, found.group("ver").rstrip("."))
+    text = "\n".join(lines)
+    versions: dict[str, str] = {}
+    for match in _INLINE_VERSION.finditer(text):
+        versions.setdefault(_version_key(match.group("name")), match.group("ver"))
+    versions.update(structured)
+    if "python" not in versions and (path := _PY_IN_PATH.search(text)) is not None:
+        versions["python"] = path.group("ver") or f"3.{path.group('win')}"
     return dict(sorted(versions.items()))
 
 
