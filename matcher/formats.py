@@ -15,14 +15,16 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import Union
 
 from .normalise import strip_ansi
 
 RankKey = Union[int, str]
 
 _HTML_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
-_HTML_TAG = re.compile(r"</?(?:pre|code|br|p|div|span|a|b|i|em|strong|kbd|samp|blockquote)\b[^<>\n]{0,200}>", re.I)
+_HTML_TAG = re.compile(
+    r"</?(?:pre|code|br|p|div|span|a|b|i|em|strong|kbd|samp|blockquote)\b[^<>\n]{0,200}>", re.I
+)
 _FENCE = re.compile(r"^\s{0,3}(?:`{3,}[^`\n]*|~{3,}.*)$")
 
 _RANK = re.compile(
@@ -83,7 +85,7 @@ class Decoded:
 class _Line:
     text: str
     number: int
-    rank: Optional[RankKey] = None
+    rank: RankKey | None = None
     level: str = ""
     stamped: bool = False
     pytest_e: bool = False
@@ -109,7 +111,11 @@ def decode(raw: str) -> Decoded:
                 out.add_format("html")
             pieces = unescaped.split("\n")
         for piece in pieces:
-            decoded = _strip_prefixes(_Line(piece, number), out) if piece[:1] in _PREFIX_START else _Line(piece.rstrip(), number)
+            decoded = (
+                _strip_prefixes(_Line(piece, number), out)
+                if piece[:1] in _PREFIX_START
+                else _Line(piece.rstrip(), number)
+            )
             if ("```" in decoded.text or "~~~" in decoded.text) and _FENCE.match(decoded.text):
                 out.add_format("markdown")
                 continue
@@ -161,24 +167,27 @@ def _one_rank(lines: list[_Line], out: Decoded) -> list[_Line]:
         return lines
     chosen = _root_cause_rank(lines, ranks)
     if chosen is None:
-        failing = (line.rank for line in lines if line.rank is not None and "Traceback (most recent" in line.text)
+        failing = (
+            line.rank for line in lines if line.rank is not None and "Traceback (most recent" in line.text
+        )
         chosen = next(failing, ranks[0])
     kept = [line for line in lines if line.rank is None or line.rank == chosen]
     out.notes.append(
-        f"output from {len(ranks)} ranks: kept rank {chosen}, dropped {len(lines) - len(kept)} lines of the others"
+        f"output from {len(ranks)} ranks: kept rank {chosen}, "
+        f"dropped {len(lines) - len(kept)} lines of the others"
     )
     return kept
 
 
-def _root_cause_rank(lines: list[_Line], ranks: list[RankKey]) -> Optional[RankKey]:
+def _root_cause_rank(lines: list[_Line], ranks: list[RankKey]) -> RankKey | None:
     """The rank torchrun's ChildFailedError names under "Root Cause (first observed failure)"."""
     found = root_cause([line.text for line in lines])
     return found[0] if found is not None and found[0] in ranks else None
 
 
-def root_cause(lines: list[str]) -> Optional[tuple[int, str]]:
+def root_cause(lines: list[str]) -> tuple[int, str] | None:
     """(rank, exitcode) from torchrun's "Root Cause (first observed failure)" block, if there is one."""
-    rank: Optional[int] = None
+    rank: int | None = None
     in_root = False
     for line in lines:
         if _ROOT_CAUSE.match(line):
@@ -192,7 +201,7 @@ def root_cause(lines: list[str]) -> Optional[tuple[int, str]]:
 
 def _unwrap_frames(lines: list[_Line], out: Decoded) -> None:
     """Strip ExceptionGroup gutters and rich panel borders, then fill ``out``'s parallel lists."""
-    group_base: Optional[int] = None
+    group_base: int | None = None
     in_rich = False
     for line in lines:
         text, depth, rich = line.text, 0, False

@@ -12,8 +12,11 @@ from __future__ import annotations
 import html
 import re
 
-# PyTorch log-classifier's ANSI/CSI pattern (covers colours, cursor moves, title changes).
-ANSI = re.compile(r"(?:\x1B[@-Z\\-_]|[\x80-\x9A\x9C-\x9F]|(?:\x1B\[|\x9B)[0-?]*[ -/]*[@-~])|\x1B\][^\x07\x1B]*(?:\x07|\x1B\\)")
+# OSC sequences (hyperlinks, titles) first, then PyTorch log-classifier's ANSI/CSI pattern.
+ANSI = re.compile(
+    r"\x1B\][^\x07\x1B\n]*(?:\x07|\x1B\\)"
+    r"|(?:\x1B[@-Z\\-_]|[\x80-\x9A\x9C-\x9F]|(?:\x1B\[|\x9B)[0-?]*[ -/]*[@-~])"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]")
 _HTML_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,6}|#x[0-9a-fA-F]{1,6});")
 
@@ -38,7 +41,8 @@ _EMPTY_SIZE_TOKEN = "<torch-size-zero>"
 # Lines longer than this are masked only up to here: similarity needs no more, and it bounds the work.
 MAX_MASKED_LINE = 4000
 _DTYPES = frozenset(
-    "float16 bfloat16 float32 float64 half float int8 int4 uint8 fp16 bf16 fp32 nf4 fp4 Half Float BFloat16".split()
+    "float16 bfloat16 float32 float64 half float int8 int4 uint8 fp16 bf16 fp32 nf4 fp4 "  # noqa: SIM905
+    "Half Float BFloat16".split()
 )
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Optional
 
 from .formats import Decoded, decode, root_cause
 from .frames import KNOWN_PACKAGES, package_of
@@ -30,15 +29,19 @@ _CONTEXT = re.compile(r"^\s*During handling of the above exception, another exce
 _FRAME = re.compile(r'^(?P<ind>\s*)File "(?P<path>[^"\n]+)", line (?P<lineno>\d+)(?:, in (?P<func>.+?))?\s*$')
 _IPY_FRAME = re.compile(
     r"^(?:File (?P<path>\S.*?):(?P<lineno>\d+)(?:, in (?P<func>[^\s(]+)(?:\(.*)?)?"
-    r"|Cell In\s?\[(?P<cell>[^\]\n]{0,20})\], line (?P<cell_line>\d+)(?:, in (?P<cell_func>[^\s(]+)(?:\(.*)?)?)\s*$"
+    r"|Cell In\s?\[(?P<cell>[^\]\n]{0,20})\], line (?P<cell_line>\d+)"
+    r"(?:, in (?P<cell_func>[^\s(]+)(?:\(.*)?)?)\s*$"
 )
-_IPY_OLD_FRAME = re.compile(r"^(?P<path><ipython-input-[^>\n]{0,80}>|\S+?\.pyx?) in (?P<func>[\w<>.]+)(?:\(.*)?\s*$")
+_IPY_OLD_FRAME = re.compile(
+    r"^(?P<path><ipython-input-[^>\n]{0,80}>|\S+?\.pyx?) in (?P<func>[\w<>.]+)(?:\(.*)?\s*$"
+)
 _IPY_ARROW = re.compile(r"^\s*-+> ?(?P<lineno>\d+)\s?(?P<code>.*)$")
 _RICH_FRAME = re.compile(r"^\s*(?P<path>\S.*?):(?P<lineno>\d+) in(?: (?P<func>\S+))?\s*$")
 _RICH_WORD = re.compile(r"^\s*(?P<word>\S+)\s*$")
 _RICH_CODE = re.compile(r"^\s*❱\s*(?P<lineno>\d+)\s*│?(?P<code>.*)$")
 _PYTEST_FRAME = re.compile(
-    r"^(?P<path>(?:[A-Za-z]:)?[^\s:][^:\n]*?\.py):(?P<lineno>\d+):(?: in (?P<func>\S+)| (?P<exc>[A-Za-z_][\w.]*))?\s*$"
+    r"^(?P<path>(?:[A-Za-z]:)?[^\s:][^:\n]*?\.py):(?P<lineno>\d+)"
+    r":(?: in (?P<func>\S+)| (?P<exc>[A-Za-z_][\w.]*))?\s*$"
 )
 _PYTEST_MARK = re.compile(r"^>\s+(?P<code>\S.*)$")
 _SEPARATOR = re.compile(r"^\s*(?:-{10,}|={5,}.*|_{3,}.*|(?:_ ){5,}.*)$")
@@ -48,7 +51,8 @@ _CARET = re.compile(r"^\s*[\^~]+\s*$")
 _EXC_NAME = r"(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*"
 _EXC_STRICT = re.compile(
     r"^(?P<type>(?:[A-Za-z_]\w*\.)*(?:[A-Z]\w*(?:Error|Exception|Interrupt|Exit|Failure|Fault|Warning|ExceptionGroup)"
-    r"|Exception|BaseException|ExceptionGroup|BaseExceptionGroup|StopIteration|StopAsyncIteration|GeneratorExit))(?::[ \t]?(?P<msg>.*))?$"
+    r"|Exception|BaseException|ExceptionGroup|BaseExceptionGroup|StopIteration|StopAsyncIteration|GeneratorExit))"
+    r"(?::[ \t]?(?P<msg>.*))?$"
 )
 _EXC_LOOSE = re.compile(rf"^(?P<type>{_EXC_NAME})(?::[ \t]?(?P<msg>.*))?$")
 _EXC_INLINE = re.compile(
@@ -58,9 +62,12 @@ _WARNING = re.compile(r"^(?P<path>\S.*?):(?P<lineno>\d+): (?P<cat>(?:\w+\.)*[A-Z
 _BARE_WARNING = re.compile(r"^(?P<cat>(?:\w+\.)*[A-Z]\w*Warning): (?P<msg>.+)$")
 
 _PACKAGE_NAMES = "|".join(
-    [*KNOWN_PACKAGES, "auto-gptq", "auto_gptq", "flash-attn", "flash_attn"]
-    + ["PEFT", "Peft", "Transformers", "Accelerate", "PyTorch", "Pytorch", "Torch", "TRL", "DeepSpeed", "Deepspeed"]
-    + ["Bitsandbytes", "BitsAndBytes", "Python", "python"]
+    [
+        *KNOWN_PACKAGES,
+        *("auto-gptq", "auto_gptq", "flash-attn", "flash_attn", "PEFT", "Peft", "Transformers", "Accelerate"),
+        *("PyTorch", "Pytorch", "Torch", "TRL", "DeepSpeed", "Deepspeed", "Bitsandbytes", "BitsAndBytes"),
+        *("Python", "python"),
+    ]
 )
 _ENV_VERSION = re.compile(
     r"^\s*[-*]?\s*`?(?P<name>[A-Za-z][\w .-]{0,40}?)`?\s+version(?:\s*\([^)\n]{0,40}\))?\s*:\s*"
@@ -85,7 +92,9 @@ def parse(raw: str) -> Trace:
     try:
         return _parse(raw)
     except Exception as exc:  # a parser bug must not hide the paste from the other stages
-        return Trace(raw=raw, text=raw, normalised=mask(raw), notes=(f"parser error: {type(exc).__name__}: {exc}",))
+        return Trace(
+            raw=raw, text=raw, normalised=mask(raw), notes=(f"parser error: {type(exc).__name__}: {exc}",)
+        )
 
 
 def _parse(raw: str) -> Trace:
@@ -162,8 +171,16 @@ class _Walk:
             if not self.in_traceback:
                 self._start(max(0, len(found.group("ind")) - 2))
             self._format("cpython")
-            self._frame(found.group("path"), found.group("lineno"), found.group("func"), index, _code_below(self.d, index))
-        elif self.in_traceback and line.startswith(("File ", "Cell In")) and (found := _IPY_FRAME.match(line)):
+            self._frame(
+                found.group("path"),
+                found.group("lineno"),
+                found.group("func"),
+                index,
+                _code_below(self.d, index),
+            )
+        elif (
+            self.in_traceback and line.startswith(("File ", "Cell In")) and (found := _IPY_FRAME.match(line))
+        ):
             self._format("ipython")
             if found.group("cell") is not None:
                 path = f"Cell In[{found.group('cell')}]"
@@ -173,9 +190,16 @@ class _Walk:
         elif self.in_traceback and " in " in line and (found := _IPY_OLD_FRAME.match(line)) is not None:
             self._format("ipython")
             self._frame(found.group("path"), None, found.group("func"), index, "")
-        elif self.in_traceback and self.frames and "->" in line and (arrow := _IPY_ARROW.match(line)) is not None:
+        elif (
+            self.in_traceback
+            and self.frames
+            and "->" in line
+            and (arrow := _IPY_ARROW.match(line)) is not None
+        ):
             last = self.frames[-1]
-            self.frames[-1] = replace(last, lineno=last.lineno or int(arrow.group("lineno")), code=arrow.group("code").strip())
+            self.frames[-1] = replace(
+                last, lineno=last.lineno or int(arrow.group("lineno")), code=arrow.group("code").strip()
+            )
         elif line.startswith(">") and (mark := _PYTEST_MARK.match(line)) is not None:
             self.marked_code = mark.group("code").strip()
         elif ".py:" in line and (found := _PYTEST_FRAME.match(line)) is not None:
@@ -200,7 +224,7 @@ class _Walk:
             self.blocks[-1] = replace(self.blocks[-1], link=link)
         self.in_traceback, self.frames = False, []
 
-    def _frame(self, path: str, lineno: Optional[str], func: Optional[str], index: int, code: str) -> None:
+    def _frame(self, path: str, lineno: str | None, func: str | None, index: int, code: str) -> None:
         self.in_traceback = True
         number = int(lineno) if lineno else None
         frame = Frame(path, number, (func or "").strip(), package_of(path), code, self.d.line_map[index])
@@ -258,7 +282,9 @@ class _Walk:
             return 1  # a warning printed on its own, not raised
         message, consumed = self._message(index, found.group("msg") or "")
         self.blocks.append(
-            ExceptionBlock(exc_type, message, tuple(self.frames), self.d.line_map[index], depth=self.d.depths[index])
+            ExceptionBlock(
+                exc_type, message, tuple(self.frames), self.d.line_map[index], depth=self.d.depths[index]
+            )
         )
         self.exception_lines.update(range(index, index + consumed))
         self.in_traceback, self.frames, self.after_rich = False, [], False
@@ -267,7 +293,7 @@ class _Walk:
             self.marked_code = ""
         return consumed
 
-    def _exception_match(self, line: str) -> Optional[re.Match[str]]:
+    def _exception_match(self, line: str) -> re.Match[str] | None:
         stripped = line.strip()
         if not stripped or len(stripped) > 20000 or not (stripped[0].isalpha() or stripped[0] == "_"):
             return None
@@ -306,7 +332,12 @@ def _continues_message(d: Decoded, start: int, index: int, follow: str, previous
         return d.pytest_e[index]
     if _HEAD.match(follow) or _CAUSE.match(follow) or _CONTEXT.match(follow) or _SEPARATOR.match(follow):
         return False
-    if _FRAME.match(follow) or _PYTEST_FRAME.match(follow) or _WARNING.match(follow) or _IPY_HEAD.match(follow):
+    if (
+        _FRAME.match(follow)
+        or _PYTEST_FRAME.match(follow)
+        or _WARNING.match(follow)
+        or _IPY_HEAD.match(follow)
+    ):
         return False
     if rich:
         return True
@@ -336,12 +367,15 @@ def _set_aside_launcher(blocks: list[ExceptionBlock], notes: list[str]) -> list[
     launcher = [b for b in blocks if b.short_type == "ChildFailedError"]
     others = [b for b in blocks if b.short_type != "ChildFailedError"]
     if launcher and others:
-        notes.append(f"torchrun's ChildFailedError (line {launcher[-1].line}) set aside: the rank's own exception is final")
+        notes.append(
+            f"torchrun's ChildFailedError (line {launcher[-1].line}) set aside: "
+            "the rank's own exception is final"
+        )
         return others
     return blocks
 
 
-def _inline_exception(d: Decoded) -> Optional[ExceptionBlock]:
+def _inline_exception(d: Decoded) -> ExceptionBlock | None:
     """No traceback at all: take the last ``SomeError: message`` inside a line of prose."""
     for index in range(len(d.lines) - 1, -1, -1):
         line = d.lines[index]
@@ -370,7 +404,7 @@ def _versions(lines: list[str]) -> dict[str, str]:
     """Versions the paste reveals: env reports and pip output first, then prose, then paths."""
     structured: dict[str, str] = {}
     for line in lines:
-        if len(line) > 2000 or not line[:1].isalpha() and not line.lstrip()[:1] in ("-", "*"):
+        if len(line) > 2000 or (not line[:1].isalpha() and line.lstrip()[:1] not in ("-", "*")):
             continue
         found = _ENV_VERSION.match(line) or _FREEZE.match(line) or _PIP_LIST.match(line)
         if found is not None and (name := _version_key(found.group("name"))) in _VERSION_KEYS:
@@ -387,5 +421,7 @@ def _versions(lines: list[str]) -> dict[str, str]:
 
 def _version_key(name: str) -> str:
     key = name.strip().strip("`").lower().replace("_", "-")
-    key = {"huggingface-hub": "huggingface_hub", "auto-gptq": "auto-gptq", "flash-attn": "flash-attn"}.get(key, key)
+    key = {"huggingface-hub": "huggingface_hub", "auto-gptq": "auto-gptq", "flash-attn": "flash-attn"}.get(
+        key, key
+    )
     return _ENV_NAMES.get(key, key)

@@ -7,7 +7,7 @@ so a diagnosis can point at the user's own line.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,7 @@ class Frame:
     """One stack frame: ``File "path", line N, in function`` and the code shown under it."""
 
     path: str
-    lineno: Optional[int]
+    lineno: int | None
     function: str
     package: str
     code: str = ""
@@ -35,7 +35,7 @@ class ExceptionBlock:
     message: str
     frames: tuple[Frame, ...] = ()
     line: int = 0
-    link: Optional[str] = None
+    link: str | None = None
     depth: int = 0  # nesting inside an ExceptionGroup rendering: 0 = top level
 
     @property
@@ -78,7 +78,7 @@ class Trace:
     unfinished_frames: tuple[Frame, ...] = ()  # frames of a traceback cut off before its exception line
 
     @property
-    def final(self) -> Optional[ExceptionBlock]:
+    def final(self) -> ExceptionBlock | None:
         """The exception that actually escaped: the last one printed at the top level.
 
         In an ``ExceptionGroup`` rendering the group is printed before its members,

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (transcribed tracebacks keep their real line lengths)
 """parse(): each rendering people paste, reduced to the same exception chain.
 
 Tracebacks are rendered by the real renderers where this process can run them
@@ -7,12 +8,17 @@ Tracebacks are rendered by the real renderers where this process can run them
 
 from __future__ import annotations
 
+import builtins
 import io
+import sys
 import traceback
 
+import pytest
 from peft_why.matcher.parse import TRUNCATED_NOTE, parse
 
-TARGET = "Target modules {'c_attn'} not found in the base model. Please check the target modules and try again."
+TARGET = (
+    "Target modules {'c_attn'} not found in the base model. Please check the target modules and try again."
+)
 
 
 def _inject() -> None:
@@ -20,7 +26,7 @@ def _inject() -> None:
 
 
 def _rendered(exc: BaseException) -> str:
-    return "".join(traceback.format_exception(exc))
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
 
 
 def _chained() -> BaseException:
@@ -29,7 +35,7 @@ def _chained() -> BaseException:
             {}["base_model.model.lm_head"]
         except KeyError as inner:
             raise RuntimeError("could not load the adapter") from inner
-    except RuntimeError as outer:
+    except RuntimeError:
         try:
             _inject()
         except ValueError as last:
@@ -44,7 +50,10 @@ def test_plain_cpython_traceback_gives_type_message_and_frames() -> None:
         trace = parse(_rendered(exc))
     assert trace.final is not None
     assert (trace.final.type, trace.final.message) == ("ValueError", TARGET)
-    assert [f.function for f in trace.final.frames] == ["test_plain_cpython_traceback_gives_type_message_and_frames", "_inject"]
+    assert [f.function for f in trace.final.frames] == [
+        "test_plain_cpython_traceback_gives_type_message_and_frames",
+        "_inject",
+    ]
     assert trace.final.frames[-1].code == "raise ValueError(TARGET)"
     assert not trace.truncated
 
@@ -56,10 +65,12 @@ def test_chained_exceptions_keep_order_and_links() -> None:
     assert trace.exceptions[0].message == "'base_model.model.lm_head'"
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="ExceptionGroup is new in Python 3.11")
 def test_nested_exception_group_members_are_found_with_depth() -> None:
+    group_type = getattr(builtins, "ExceptionGroup")  # noqa: B009 - a NameError on 3.9/3.10 otherwise
     try:
-        raise ExceptionGroup("outer", [ValueError(TARGET), ExceptionGroup("inner", [KeyError("lm_head")])])
-    except ExceptionGroup as group:
+        raise group_type("outer", [ValueError(TARGET), group_type("inner", [KeyError("lm_head")])])
+    except group_type as group:
         trace = parse(_rendered(group))
     assert "exception-group" in trace.formats
     assert [(b.short_type, b.depth) for b in trace.exceptions] == [
@@ -99,7 +110,10 @@ def test_python_313_carets_and_colours_are_ignored() -> None:
     trace = parse(paste)
     assert trace.formats[0] == "ansi"
     assert trace.final is not None and (trace.final.type, trace.final.message) == ("ValueError", TARGET)
-    assert [f.code for f in trace.final.frames] == ["model = get_peft_model(model, config)", "return PeftModel("]
+    assert [f.code for f in trace.final.frames] == [
+        "model = get_peft_model(model, config)",
+        "return PeftModel(",
+    ]
     assert trace.versions["python"] == "3.13"
 
 
@@ -107,7 +121,7 @@ def test_old_ipython_header_and_frames() -> None:
     paste = """---------------------------------------------------------------------------
 ValueError                                Traceback (most recent call last)
 <ipython-input-7-3c9d1b6e2f1a> in <module>
-      9 
+      9
 ---> 10 model = get_peft_model(model, config)
 
 /usr/local/lib/python3.8/dist-packages/peft/mapping.py in get_peft_model(model, peft_config)
@@ -166,7 +180,7 @@ def test_multi_rank_log_keeps_one_copy_and_the_root_cause_rank() -> None:
 Traceback (most recent call last):
   File "/usr/lib/python3.10/site-packages/torch/distributed/run.py", line 883, in main
     run(args)
-torch.distributed.elastic.multiprocessing.errors.ChildFailedError: 
+torch.distributed.elastic.multiprocessing.errors.ChildFailedError:
 ============================================================
 train.py FAILED
 ------------------------------------------------------------
@@ -199,7 +213,9 @@ def test_logging_prefixes_timestamps_and_tqdm_redraws() -> None:
     trace = parse(paste)
     assert {"log", "progress-redraw"} <= set(trace.formats)
     assert trace.text_lines[1].startswith("Map: 100%")
-    assert trace.final is not None and trace.final.message == TARGET, "the next log record is not message text"
+    assert trace.final is not None and trace.final.message == TARGET, (
+        "the next log record is not message text"
+    )
     assert [(w.category, w.line) for w in trace.warnings] == [("warning", 3)]
 
 
@@ -324,7 +340,10 @@ def test_warnings_output_is_collected_not_raised() -> None:
 def test_syntax_error_with_caret() -> None:
     paste = '  File "/work/train.py", line 3\n    config = LoraConfig(r=8,, alpha=16)\n                            ^\nSyntaxError: invalid syntax\n'
     trace = parse(paste)
-    assert trace.final is not None and (trace.final.type, trace.final.message) == ("SyntaxError", "invalid syntax")
+    assert trace.final is not None and (trace.final.type, trace.final.message) == (
+        "SyntaxError",
+        "invalid syntax",
+    )
     assert trace.final.frames[0].code == "config = LoraConfig(r=8,, alpha=16)"
 
 

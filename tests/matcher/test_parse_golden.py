@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from peft_why.matcher.parse import parse
 from peft_why.matcher.trace import Trace
 
@@ -21,7 +20,9 @@ FORMATS = Path(__file__).resolve().parents[1] / "golden" / "formats"
 SAMPLES = sorted(FORMATS.glob("*.txt"))
 # Every sample renders the same failure; the ExceptionGroup one wraps it as a member.
 FAILURE_TYPE = "NoMatchingPeftModuleError"
-FAILURE_MESSAGE = "Target modules {'c_attn'} not found in the base model. Please check the target modules and try again."
+FAILURE_MESSAGE = (
+    "Target modules {'c_attn'} not found in the base model. Please check the target modules and try again."
+)
 
 
 def read(sample: Path) -> str:
@@ -40,7 +41,15 @@ def summary(trace: Trace) -> dict[str, Any]:
 
 def test_there_is_a_sample_per_format() -> None:
     names = {path.stem for path in SAMPLES}
-    expected = {"cpython", "exceptiongroup", "html-escaped", "ipython", "issue-report", "logs", "markdown-post"}
+    expected = {
+        "cpython",
+        "exceptiongroup",
+        "html-escaped",
+        "ipython",
+        "issue-report",
+        "logs",
+        "markdown-post",
+    }
     assert expected | {"pytest", "rich", "torchrun", "warnings", "windows"} <= names
 
 
@@ -67,7 +76,9 @@ def test_every_format_parses_to_the_same_failure(sample: Path) -> None:
     assert (trace.final.short_type, trace.final.message) == (FAILURE_TYPE, FAILURE_MESSAGE)
     assert trace.final.frames, "the raising frames were lost"
     assert trace.final.frames[-1].package == "peft"
-    assert trace.final.frames[-1].function.rsplit(".", 1)[-1] == "inject_adapter"  # IPython: BaseTuner.inject_adapter
+    assert (
+        trace.final.frames[-1].function.rsplit(".", 1)[-1] == "inject_adapter"
+    )  # IPython: BaseTuner.inject_adapter
     assert not trace.truncated
 
 
@@ -77,6 +88,8 @@ def test_line_numbers_point_into_the_original(sample: Path) -> None:
     trace = parse(raw)
     original = raw.replace("\r\n", "\n").split("\n")
     assert trace.final is not None
-    assert FAILURE_TYPE in original[trace.final.line - 1] or "ExceptionGroup" in original[trace.final.line - 1]
+    assert (
+        FAILURE_TYPE in original[trace.final.line - 1] or "ExceptionGroup" in original[trace.final.line - 1]
+    )
     for frame in trace.final.frames:
         assert str(frame.lineno) in original[frame.line - 1]

@@ -50,10 +50,9 @@ def in_process() -> None:
         shell.run_cell("from repro_target_modules import fail\nmodel = None\nfail(model)\n")
     write("ipython", captured.stdout + captured.stderr)
 
+    import repro_target_modules
     from rich.console import Console
     from rich.traceback import Traceback
-
-    import repro_target_modules
 
     try:
         repro_target_modules.fail()
@@ -80,7 +79,19 @@ def subprocesses() -> None:
         write("pytest", run([PY, "-m", "pytest", "-p", "no:cacheprovider", str(test)], cwd=Path(tmp)))
     write(
         "torchrun",
-        run([PY, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", "29533", str(REPRO), "--dist"]),
+        run(
+            [
+                PY,
+                "-m",
+                "torch.distributed.run",
+                "--nproc-per-node",
+                "2",
+                "--master-port",
+                "29533",
+                str(REPRO),
+                "--dist",
+            ]
+        ),
     )
     logs()
     derived(cpython)
@@ -91,7 +102,8 @@ def logs() -> None:
     script = (
         "import logging, sys, time\n"
         "from tqdm import tqdm\n"
-        "logging.basicConfig(format='%(asctime)s - %(name)s - %(levelname)s - %(message)s', level=logging.INFO)\n"
+        "logging.basicConfig(level=logging.INFO,\n"
+        "                    format='%(asctime)s - %(name)s - %(levelname)s - %(message)s')\n"
         "log = logging.getLogger('train')\n"
         "log.info('loading tiny llama')\n"
         "for _ in tqdm(range(5), desc='Preparing', mininterval=0, file=sys.stderr): time.sleep(0.01)\n"
@@ -102,7 +114,7 @@ def logs() -> None:
 
 
 def issue_report() -> None:
-    """A GitHub issue body: real ``transformers env``, ``accelerate env``, ``pip freeze`` output, then the error."""
+    """A GitHub issue body: `transformers env`, `accelerate env` and `pip freeze` output, then the error."""
     bin_dir = Path(PY).parent
     transformers_env = run([str(bin_dir / "transformers"), "env"])
     accelerate_env = run([str(bin_dir / "accelerate"), "env"])
@@ -126,10 +138,22 @@ def derived(cpython: str) -> None:
         "报错信息如下：\n\n~~~text\n" + cpython + "~~~\n````\n\n谢谢！\n"
     )
     write("markdown-post", post)
-    write("html-escaped", "<!-- derived by generate.py from cpython.txt -->\n<pre><code>" + html.escape(cpython) + "</code></pre>\n")
+    write(
+        "html-escaped",
+        "<!-- derived by generate.py from cpython.txt -->\n<pre><code>"
+        + html.escape(cpython)
+        + "</code></pre>\n",
+    )
     windows = re.sub(
         r'File "(/[^"]+)"',
-        lambda m: 'File "C:\\Users\\dev\\' + m.group(1).replace("/work/wt-parse/", "").replace(".venv/lib/python3.11", "venv\\Lib").replace("/", "\\") + '"',
+        lambda m: (
+            'File "C:\\Users\\dev\\'
+            + m.group(1)
+            .replace("/work/wt-parse/", "")
+            .replace(".venv/lib/python3.11", "venv\\Lib")
+            .replace("/", "\\")
+            + '"'
+        ),
         cpython,
     )
     write("windows", "# derived by generate.py from cpython.txt (paths rewritten)\n" + windows)
