@@ -70,6 +70,7 @@ class Decoded:
     levels: list[str] = field(default_factory=list)  # log level of a stripped prefix, or ""
     stamped: list[bool] = field(default_factory=list)  # a log record starts on this line
     pytest_e: list[bool] = field(default_factory=list)  # the line was an ``E   `` line
+    breaks: list[bool] = field(default_factory=list)  # a dropped fence or panel edge precedes it
     depths: list[int] = field(default_factory=list)  # ExceptionGroup nesting
     rich: list[bool] = field(default_factory=list)  # inside a rich traceback panel
     formats: list[str] = field(default_factory=list)
@@ -89,6 +90,7 @@ class _Line:
     level: str = ""
     stamped: bool = False
     pytest_e: bool = False
+    after_break: bool = False
 
 
 def decode(raw: str) -> Decoded:
@@ -100,6 +102,7 @@ def decode(raw: str) -> Decoded:
         out.add_format("ansi")
     text = strip_ansi(text)  # whole text at once: one C-level pass instead of one per line
     lines: list[_Line] = []
+    pending_break = False
     for number, line in enumerate(text.split("\n"), start=1):
         if "\r" in line:
             line = _last_redraw(line)
@@ -118,7 +121,9 @@ def decode(raw: str) -> Decoded:
             )
             if ("```" in decoded.text or "~~~" in decoded.text) and _FENCE.match(decoded.text):
                 out.add_format("markdown")
+                pending_break = True
                 continue
+            decoded.after_break, pending_break = pending_break, False
             lines.append(decoded)
     lines = _one_rank(lines, out)
     _unwrap_frames(lines, out)
@@ -203,6 +208,7 @@ def _unwrap_frames(lines: list[_Line], out: Decoded) -> None:
     """Strip ExceptionGroup gutters and rich panel borders, then fill ``out``'s parallel lists."""
     group_base: int | None = None
     in_rich = False
+    pending_break = False
     for line in lines:
         text, depth, rich = line.text, 0, False
         if "+ Exception Group" in text and (head := _GROUP_HEAD.match(text)) is not None:
@@ -211,6 +217,7 @@ def _unwrap_frames(lines: list[_Line], out: Decoded) -> None:
             out.add_format("exception-group")
         elif group_base is not None:
             if _GROUP_SEPARATOR.match(text):
+                pending_break = True
                 continue
             gutter = _GROUP_GUTTER.match(text)
             if gutter is None:
@@ -224,7 +231,7 @@ def _unwrap_frames(lines: list[_Line], out: Decoded) -> None:
             text = "Traceback (most recent call last):"
         elif in_rich:
             if _RICH_BOTTOM.match(text):
-                in_rich = False
+                in_rich, pending_break = False, True
                 continue
             row = _RICH_ROW.match(text)
             if row is None:
@@ -237,5 +244,7 @@ def _unwrap_frames(lines: list[_Line], out: Decoded) -> None:
         out.levels.append(line.level)
         out.stamped.append(line.stamped)
         out.pytest_e.append(line.pytest_e)
+        out.breaks.append(line.after_break or pending_break)
+        pending_break = False
         out.depths.append(depth)
         out.rich.append(rich)

@@ -318,15 +318,22 @@ class _Walk:
         consumed = 1
         for follow_index in range(index + 1, end):
             follow = d.lines[follow_index]
-            if not _continues_message(d, index, follow_index, follow, parts[-1], self.after_rich):
+            if not _continues_message(d, index, follow_index, parts[-1], self.after_rich, bool(self.frames)):
                 break
             parts.append(follow.strip())
             consumed += 1
         return joiner.join(parts).strip(), consumed
 
 
-def _continues_message(d: Decoded, start: int, index: int, follow: str, previous: str, rich: bool) -> bool:
-    if not follow.strip() or d.stamped[index] or d.depths[index] != d.depths[start]:
+def _continues_message(d: Decoded, start: int, index: int, previous: str, rich: bool, traced: bool) -> bool:
+    """Does line ``index`` continue the message of the exception on line ``start``?
+
+    CPython prints a multi-line message as is, so after a real traceback (``traced``)
+    any following line belongs to it until a blank line, a new log record, a
+    container edge (a closing fence) or a recognised structure.
+    """
+    follow = d.lines[index]
+    if not follow.strip() or d.stamped[index] or d.breaks[index] or d.depths[index] != d.depths[start]:
         return False
     if d.pytest_e[start]:
         return d.pytest_e[index]
@@ -339,7 +346,7 @@ def _continues_message(d: Decoded, start: int, index: int, follow: str, previous
         or _IPY_HEAD.match(follow)
     ):
         return False
-    if rich:
+    if rich or (traced and not _EXC_STRICT.match(follow.strip())):
         return True
     if follow.startswith((" ", "\t")):
         return not _EXC_STRICT.match(follow.strip()) or previous.rstrip().endswith(":")

@@ -350,3 +350,21 @@ def test_syntax_error_with_caret() -> None:
 def test_a_plain_sentence_has_no_exception() -> None:
     trace = parse("my LoRA adapter has no effect after merging, the outputs are identical")
     assert trace.exceptions == () and trace.formats == ("text",) and not trace.truncated
+
+
+def test_multiline_message_after_a_traceback_is_kept_whole_until_the_fence() -> None:
+    paste = (
+        "```\n"
+        "Traceback (most recent call last):\n"
+        '  File "/work/train.py", line 4, in <module>\n'
+        "OSError: We couldn't connect to 'https://huggingface.co' to load the files.\n"
+        "Check your internet connection or see how to run the library in offline mode.\n"
+        "```\n"
+        "Any idea?\n"
+    )
+    trace = parse(paste)
+    assert trace.final is not None
+    assert trace.final.message.splitlines() == [
+        "We couldn't connect to 'https://huggingface.co' to load the files.",
+        "Check your internet connection or see how to run the library in offline mode.",
+    ]
