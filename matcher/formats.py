@@ -98,6 +98,8 @@ def decode(raw: str) -> Decoded:
     out = Decoded()
     is_html = bool(_HTML_ENTITY.search(raw))
     text = raw.replace("\r\n", "\n")
+    if "\n" not in text:
+        text = text.replace("\r", "\n")  # old Mac line ends, not progress redraws
     if "\x1b" in text or "\x9b" in text:
         out.add_format("ansi")
     text = strip_ansi(text)  # whole text at once: one C-level pass instead of one per line

@@ -368,3 +368,8 @@ def test_multiline_message_after_a_traceback_is_kept_whole_until_the_fence() -> 
         "We couldn't connect to 'https://huggingface.co' to load the files.",
         "Check your internet connection or see how to run the library in offline mode.",
     ]
+
+
+def test_lone_carriage_returns_are_line_breaks_when_there_are_no_newlines() -> None:
+    trace = parse(f'Traceback (most recent call last):\r  File "/work/train.py", line 4, in <module>\rValueError: {TARGET}\r')
+    assert trace.final is not None and trace.final.message == TARGET and len(trace.final.frames) == 1
