@@ -22,9 +22,7 @@ from .normalise import strip_ansi
 RankKey = Union[int, str]
 
 _HTML_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
-_HTML_TAG = re.compile(
-    r"</?(?:pre|code|br|p|div|span|a|b|i|em|strong|kbd|samp|blockquote)\b[^<>\n]{0,200}>", re.I
-)
+_HTML_TAG = re.compile(r"</?(?:pre|code|br|p|div|span|a|b|i|em|strong|kbd|samp|blockquote)\b[^<>\n]{0,200}>", re.I)
 _FENCE = re.compile(r"^\s{0,3}(?:`{3,}[^`\n]*|~{3,}.*)$")
 
 _RANK = re.compile(
@@ -174,14 +172,11 @@ def _one_rank(lines: list[_Line], out: Decoded) -> list[_Line]:
         return lines
     chosen = _root_cause_rank(lines, ranks)
     if chosen is None:
-        failing = (
-            line.rank for line in lines if line.rank is not None and "Traceback (most recent" in line.text
-        )
+        failing = (line.rank for line in lines if line.rank is not None and "Traceback (most recent" in line.text)
         chosen = next(failing, ranks[0])
     kept = [line for line in lines if line.rank is None or line.rank == chosen]
     out.notes.append(
-        f"output from {len(ranks)} ranks: kept rank {chosen}, "
-        f"dropped {len(lines) - len(kept)} lines of the others"
+        f"output from {len(ranks)} ranks: kept rank {chosen}, dropped {len(lines) - len(kept)} lines of the others"
     )
     return kept
 

@@ -32,9 +32,7 @@ _IPY_FRAME = re.compile(
     r"|Cell In\s?\[(?P<cell>[^\]\n]{0,20})\], line (?P<cell_line>\d+)"
     r"(?:, in (?P<cell_func>[^\s(]+)(?:\(.*)?)?)\s*$"
 )
-_IPY_OLD_FRAME = re.compile(
-    r"^(?P<path><ipython-input-[^>\n]{0,80}>|\S+?\.pyx?) in (?P<func>[\w<>.]+)(?:\(.*)?\s*$"
-)
+_IPY_OLD_FRAME = re.compile(r"^(?P<path><ipython-input-[^>\n]{0,80}>|\S+?\.pyx?) in (?P<func>[\w<>.]+)(?:\(.*)?\s*$")
 _IPY_ARROW = re.compile(r"^\s*-+> ?(?P<lineno>\d+)\s?(?P<code>.*)$")
 _RICH_FRAME = re.compile(r"^\s*(?P<path>\S.*?):(?P<lineno>\d+) in(?: (?P<func>\S+))?\s*$")
 _RICH_WORD = re.compile(r"^\s*(?P<word>\S+)\s*$")
@@ -92,9 +90,7 @@ def parse(raw: str) -> Trace:
     try:
         return _parse(raw)
     except Exception as exc:  # a parser bug must not hide the paste from the other stages
-        return Trace(
-            raw=raw, text=raw, normalised=mask(raw), notes=(f"parser error: {type(exc).__name__}: {exc}",)
-        )
+        return Trace(raw=raw, text=raw, normalised=mask(raw), notes=(f"parser error: {type(exc).__name__}: {exc}",))
 
 
 def _parse(raw: str) -> Trace:
@@ -178,9 +174,7 @@ class _Walk:
                 index,
                 _code_below(self.d, index),
             )
-        elif (
-            self.in_traceback and line.startswith(("File ", "Cell In")) and (found := _IPY_FRAME.match(line))
-        ):
+        elif self.in_traceback and line.startswith(("File ", "Cell In")) and (found := _IPY_FRAME.match(line)):
             self._format("ipython")
             if found.group("cell") is not None:
                 path = f"Cell In[{found.group('cell')}]"
@@ -190,12 +184,7 @@ class _Walk:
         elif self.in_traceback and " in " in line and (found := _IPY_OLD_FRAME.match(line)) is not None:
             self._format("ipython")
             self._frame(found.group("path"), None, found.group("func"), index, "")
-        elif (
-            self.in_traceback
-            and self.frames
-            and "->" in line
-            and (arrow := _IPY_ARROW.match(line)) is not None
-        ):
+        elif self.in_traceback and self.frames and "->" in line and (arrow := _IPY_ARROW.match(line)) is not None:
             last = self.frames[-1]
             self.frames[-1] = replace(
                 last, lineno=last.lineno or int(arrow.group("lineno")), code=arrow.group("code").strip()
@@ -282,9 +271,7 @@ class _Walk:
             return 1  # a warning printed on its own, not raised
         message, consumed = self._message(index, found.group("msg") or "")
         self.blocks.append(
-            ExceptionBlock(
-                exc_type, message, tuple(self.frames), self.d.line_map[index], depth=self.d.depths[index]
-            )
+            ExceptionBlock(exc_type, message, tuple(self.frames), self.d.line_map[index], depth=self.d.depths[index])
         )
         self.exception_lines.update(range(index, index + consumed))
         self.in_traceback, self.frames, self.after_rich = False, [], False
@@ -339,12 +326,7 @@ def _continues_message(d: Decoded, start: int, index: int, previous: str, rich: 
         return d.pytest_e[index]
     if _HEAD.match(follow) or _CAUSE.match(follow) or _CONTEXT.match(follow) or _SEPARATOR.match(follow):
         return False
-    if (
-        _FRAME.match(follow)
-        or _PYTEST_FRAME.match(follow)
-        or _WARNING.match(follow)
-        or _IPY_HEAD.match(follow)
-    ):
+    if _FRAME.match(follow) or _PYTEST_FRAME.match(follow) or _WARNING.match(follow) or _IPY_HEAD.match(follow):
         return False
     if rich or (traced and not _EXC_STRICT.match(follow.strip())):
         return True
@@ -375,8 +357,7 @@ def _set_aside_launcher(blocks: list[ExceptionBlock], notes: list[str]) -> list[
     others = [b for b in blocks if b.short_type != "ChildFailedError"]
     if launcher and others:
         notes.append(
-            f"torchrun's ChildFailedError (line {launcher[-1].line}) set aside: "
-            "the rank's own exception is final"
+            f"torchrun's ChildFailedError (line {launcher[-1].line}) set aside: the rank's own exception is final"
         )
         return others
     return blocks
@@ -428,7 +409,5 @@ def _versions(lines: list[str]) -> dict[str, str]:
 
 def _version_key(name: str) -> str:
     key = name.strip().strip("`").lower().replace("_", "-")
-    key = {"huggingface-hub": "huggingface_hub", "auto-gptq": "auto-gptq", "flash-attn": "flash-attn"}.get(
-        key, key
-    )
+    key = {"huggingface-hub": "huggingface_hub", "auto-gptq": "auto-gptq", "flash-attn": "flash-attn"}.get(key, key)
     return _ENV_NAMES.get(key, key)

@@ -33,10 +33,7 @@ def test_mask_windows_paths_urls_and_objects() -> None:
         'File "<env>/site-packages\\peft\\mapping.py", line <n>'
     )
     assert mask("see https://pytorch.org/docs/stable/elastic/errors.html") == "see <url>"
-    assert (
-        mask("<peft.tuners.lora.layer.Linear object at 0x7f00aa12>")
-        == "<peft.tuners.lora.layer.Linear object>"
-    )
+    assert mask("<peft.tuners.lora.layer.Linear object at 0x7f00aa12>") == "<peft.tuners.lora.layer.Linear object>"
 
 
 def test_same_failure_from_two_users_normalises_alike() -> None:
@@ -53,10 +50,7 @@ def test_same_failure_from_two_users_normalises_alike() -> None:
 
 
 def test_strip_ansi_removes_colours_and_controls() -> None:
-    assert (
-        strip_ansi("\x1b[1;35mValueError\x1b[0m: \x1b]8;;http://x\x07link\x1b]8;;\x07\x07")
-        == "ValueError: link "
-    )
+    assert strip_ansi("\x1b[1;35mValueError\x1b[0m: \x1b]8;;http://x\x07link\x1b]8;;\x07\x07") == "ValueError: link "
 
 
 def _frame(path: str, function: str) -> Frame:
@@ -65,9 +59,7 @@ def _frame(path: str, function: str) -> Frame:
 
 def test_package_and_key_survive_install_location() -> None:
     linux = _frame("/opt/venv/lib/python3.10/site-packages/peft/tuners/tuners_utils.py", "inject_adapter")
-    windows = _frame(
-        "C:\\Users\\li\\Lib\\site-packages\\peft\\tuners\\tuners_utils.py", "BaseTuner.inject_adapter"
-    )
+    windows = _frame("C:\\Users\\li\\Lib\\site-packages\\peft\\tuners\\tuners_utils.py", "BaseTuner.inject_adapter")
     assert (linux.package, windows.package) == ("peft", "peft")
     assert frame_key(linux) == frame_key(windows) == "peft/tuners/tuners_utils.py:inject_adapter"
     assert package_of("/work/train.py") == "user"

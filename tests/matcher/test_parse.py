@@ -14,11 +14,10 @@ import sys
 import traceback
 
 import pytest
+
 from peft_why.matcher.parse import TRUNCATED_NOTE, parse
 
-TARGET = (
-    "Target modules {'c_attn'} not found in the base model. Please check the target modules and try again."
-)
+TARGET = "Target modules {'c_attn'} not found in the base model. Please check the target modules and try again."
 
 
 def _inject() -> None:
@@ -213,9 +212,7 @@ def test_logging_prefixes_timestamps_and_tqdm_redraws() -> None:
     trace = parse(paste)
     assert {"log", "progress-redraw"} <= set(trace.formats)
     assert trace.text_lines[1].startswith("Map: 100%")
-    assert trace.final is not None and trace.final.message == TARGET, (
-        "the next log record is not message text"
-    )
+    assert trace.final is not None and trace.final.message == TARGET, "the next log record is not message text"
     assert [(w.category, w.line) for w in trace.warnings] == [("warning", 3)]
 
 
@@ -371,5 +368,7 @@ def test_multiline_message_after_a_traceback_is_kept_whole_until_the_fence() -> 
 
 
 def test_lone_carriage_returns_are_line_breaks_when_there_are_no_newlines() -> None:
-    trace = parse(f'Traceback (most recent call last):\r  File "/work/train.py", line 4, in <module>\rValueError: {TARGET}\r')
+    trace = parse(
+        f'Traceback (most recent call last):\r  File "/work/train.py", line 4, in <module>\rValueError: {TARGET}\r'
+    )
     assert trace.final is not None and trace.final.message == TARGET and len(trace.final.frames) == 1

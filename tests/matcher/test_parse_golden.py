@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from peft_why.matcher.parse import parse
 from peft_why.matcher.trace import Trace
 
@@ -76,9 +77,7 @@ def test_every_format_parses_to_the_same_failure(sample: Path) -> None:
     assert (trace.final.short_type, trace.final.message) == (FAILURE_TYPE, FAILURE_MESSAGE)
     assert trace.final.frames, "the raising frames were lost"
     assert trace.final.frames[-1].package == "peft"
-    assert (
-        trace.final.frames[-1].function.rsplit(".", 1)[-1] == "inject_adapter"
-    )  # IPython: BaseTuner.inject_adapter
+    assert trace.final.frames[-1].function.rsplit(".", 1)[-1] == "inject_adapter"  # IPython: BaseTuner.inject_adapter
     assert not trace.truncated
 
 
@@ -88,8 +87,6 @@ def test_line_numbers_point_into_the_original(sample: Path) -> None:
     trace = parse(raw)
     original = raw.replace("\r\n", "\n").split("\n")
     assert trace.final is not None
-    assert (
-        FAILURE_TYPE in original[trace.final.line - 1] or "ExceptionGroup" in original[trace.final.line - 1]
-    )
+    assert FAILURE_TYPE in original[trace.final.line - 1] or "ExceptionGroup" in original[trace.final.line - 1]
     for frame in trace.final.frames:
         assert str(frame.lineno) in original[frame.line - 1]

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from peft_why.matcher.parse import _parse, parse
 
 
@@ -56,9 +57,7 @@ def rendered(exc_type: type[BaseException], message: str, depth: int) -> tuple[s
         _raise(exc_type, message, depth)
     except BaseException as exc:
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        printed_type, _, printed_message = (
-            traceback.format_exception_only(exc)[-1].rstrip("\n").partition(": ")
-        )
+        printed_type, _, printed_message = traceback.format_exception_only(exc)[-1].rstrip("\n").partition(": ")
         return text, printed_type, printed_message
     raise AssertionError("unreachable")
 

@@ -140,18 +140,13 @@ def derived(cpython: str) -> None:
     write("markdown-post", post)
     write(
         "html-escaped",
-        "<!-- derived by generate.py from cpython.txt -->\n<pre><code>"
-        + html.escape(cpython)
-        + "</code></pre>\n",
+        "<!-- derived by generate.py from cpython.txt -->\n<pre><code>" + html.escape(cpython) + "</code></pre>\n",
     )
     windows = re.sub(
         r'File "(/[^"]+)"',
         lambda m: (
             'File "C:\\Users\\dev\\'
-            + m.group(1)
-            .replace("/work/wt-parse/", "")
-            .replace(".venv/lib/python3.11", "venv\\Lib")
-            .replace("/", "\\")
+            + m.group(1).replace("/work/wt-parse/", "").replace(".venv/lib/python3.11", "venv\\Lib").replace("/", "\\")
             + '"'
         ),
         cpython,
