@@ -23,6 +23,7 @@ _HTML_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,6}|#x[0-9a-fA-F]{1,6});")
 _PATH = re.compile(
     r"""(?:(?<=[\s"'(=,\[])|^)(?:[A-Za-z]:|~)?[\\/][^\s"'<>|]*?[\\/](?=(?:site|dist)-packages[\\/])""", re.M
 )
+_ENV_REST = re.compile(r"""<env>/(?:site|dist)-packages\\[^\s"'<>|]*""")
 _HOME = re.compile(r"(?:/home|/Users|/root|[A-Za-z]:\\Users)(?:[\\/][^\s\"'/\\]+)?")
 _URL = re.compile(r"\bhttps?://[^\s\"'<>)\]]+")
 _EMAIL = re.compile(r"\b[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}\b")
@@ -73,6 +74,8 @@ def mask(text: str) -> str:
         text = _EMAIL.sub("<email>", text)
     if "-packages" in text:
         text = _PATH.sub("<env>/", text)
+        if "\\" in text:  # Windows: one separator, so the same frame reads the same on every OS
+            text = _ENV_REST.sub(lambda found: found.group(0).replace("\\", "/"), text)
     if "/home" in text or "/Users" in text or "/root" in text or "\\Users" in text:
         text = _HOME.sub("<home>", text)
     text = _UUID.sub("<uuid>", text)

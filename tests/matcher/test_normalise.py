@@ -30,7 +30,7 @@ def test_mask_keeps_module_paths_and_dtype_names_quoted() -> None:
 
 def test_mask_windows_paths_urls_and_objects() -> None:
     assert mask(r'File "C:\Users\li\envs\ft\Lib\site-packages\peft\mapping.py", line 98') == (
-        'File "<env>/site-packages\\peft\\mapping.py", line <n>'
+        'File "<env>/site-packages/peft/mapping.py", line <n>'
     )
     assert mask("see https://pytorch.org/docs/stable/elastic/errors.html") == "see <url>"
     assert mask("<peft.tuners.lora.layer.Linear object at 0x7f00aa12>") == "<peft.tuners.lora.layer.Linear object>"

@@ -372,3 +372,43 @@ def test_lone_carriage_returns_are_line_breaks_when_there_are_no_newlines() -> N
         f'Traceback (most recent call last):\r  File "/work/train.py", line 4, in <module>\rValueError: {TARGET}\r'
     )
     assert trace.final is not None and trace.final.message == TARGET and len(trace.final.frames) == 1
+
+
+def test_ipython_chained_exception_rendered_by_interactiveshell() -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    shell = InteractiveShell.instance()
+    cell = (
+        "def load(name):\n"
+        "    try:\n"
+        "        {}[name]\n"
+        "    except KeyError as exc:\n"
+        f"        raise ValueError({TARGET!r}) from exc\n"
+        "load('lm_head')\n"
+    )
+    with capture_output() as captured:
+        shell.run_cell(cell)
+    trace = parse(captured.stdout + captured.stderr)
+    assert "ipython" in trace.formats
+    assert [(b.type, b.link) for b in trace.exceptions] == [("KeyError", "cause"), ("ValueError", None)]
+    assert trace.final is not None and trace.final.message == TARGET
+    assert [f.function for f in trace.final.frames] == ["<cell>", "load"]
+
+
+def test_deepspeed_and_accelerate_log_prefixes() -> None:
+    paste = (
+        "[2026-11-27 23:40:00,001] [INFO] [real_accelerator.py:203:get_accelerator] Setting ds_accelerator to cpu\n"
+        "[default1]:[rank1]: Traceback (most recent call last):\n"
+        "[default0]:[rank0]: Traceback (most recent call last):\n"
+        '[default1]:[rank1]:   File "/work/train.py", line 9, in <module>\n'
+        '[default0]:[rank0]:   File "/work/train.py", line 9, in <module>\n'
+        f"[default1]:[rank1]: ValueError: {TARGET}\n"
+        f"[default0]:[rank0]: ValueError: {TARGET}\n"
+        "11/27/2026 23:40:02 - WARNING - accelerate.utils.other - Detected kernel version 5.4.0\n"
+    )
+    trace = parse(paste)
+    assert trace.text_lines[0] == "Setting ds_accelerator to cpu"
+    assert len(trace.exceptions) == 1 and trace.exceptions[0].message == TARGET
+    assert trace.exceptions[0].line == 6, "rank 1 printed its traceback first"
+    assert [(w.message, w.line) for w in trace.warnings] == [("Detected kernel version 5.4.0", 8)]

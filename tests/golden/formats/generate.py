@@ -93,8 +93,15 @@ def subprocesses() -> None:
             ]
         ),
     )
+    torchrun_tee()
     logs()
     derived(cpython)
+
+
+def torchrun_tee() -> None:
+    """torchrun teeing both ranks' output with ``[defaultN]:`` prefixes, lines interleaved as they come."""
+    args = [PY, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", "29534", "--tee", "3"]
+    write("torchrun-tee", run([*args, str(REPRO), "--dist"]))
 
 
 def logs() -> None:
