@@ -45,6 +45,8 @@ _STAMPED = re.compile(
 _LEVELLED = re.compile(rf"^(?:\[{_LEVEL}\][ \t]*|{_LEVEL}:[a-z_][\w.]{{0,80}}:|{_LEVEL}[ \t]*[-|:][ \t]?)")
 _GLOG = re.compile(r"^\[?(?P<sev>[WEIF])\d{4} \d{2}:\d{2}:\d{2}[.\d]* [^\]\n]{0,300}\][ \t]?")
 _LEVEL_WORD = re.compile(_LEVEL)
+_QUOTE = re.compile(r"^(?:> ?)+")
+_QUOTED_ERROR = re.compile(r"Traceback \(most recent call last\)|[A-Z]\w*(?:Error|Exception)(?::|$)")
 _PREFIX_START = frozenset("[0123456789EWIFDCTlw")  # first characters any prefix below can start with
 _PYTEST_E = re.compile(r"^E(?: {2,7}|$)")
 
@@ -125,6 +127,7 @@ def decode(raw: str) -> Decoded:
                 continue
             decoded.after_break, pending_break = pending_break, False
             lines.append(decoded)
+    lines = _unquote(lines, out)
     lines = _one_rank(lines, out)
     _unwrap_frames(lines, out)
     return out
@@ -163,6 +166,41 @@ def _strip_prefixes(line: _Line, out: Decoded) -> _Line:
             break
     line.text = line.text.rstrip()
     return line
+
+
+def _unquote(lines: list[_Line], out: Decoded) -> list[_Line]:
+    """Strip Markdown ``> `` quoting from runs of quoted lines that hold a traceback or an error line.
+
+    Only such runs: pytest marks the failing source line with ``>`` too.
+    """
+    result: list[_Line] = []
+    index = 0
+    while index < len(lines):
+        end = index
+        while end < len(lines) and lines[end].text.startswith(">"):
+            end += 1
+        if end == index:
+            result.append(lines[index])
+            index += 1
+            continue
+        run = lines[index:end]
+        if not any(_QUOTED_ERROR.search(line.text) for line in run):
+            result.extend(run)
+        else:
+            out.add_format("quote")
+            pending_break = False
+            for line in run:
+                line.text = _QUOTE.sub("", line.text, count=1)
+                line = _strip_prefixes(line, out) if line.text[:1] in _PREFIX_START else line
+                if _FENCE.match(line.text):
+                    pending_break = True
+                    continue
+                line.after_break, pending_break = line.after_break or pending_break, False
+                result.append(line)
+            if pending_break and end < len(lines):
+                lines[end].after_break = True
+        index = end
+    return result
 
 
 def _one_rank(lines: list[_Line], out: Decoded) -> list[_Line]:

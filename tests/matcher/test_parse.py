@@ -412,3 +412,19 @@ def test_deepspeed_and_accelerate_log_prefixes() -> None:
     assert len(trace.exceptions) == 1 and trace.exceptions[0].message == TARGET
     assert trace.exceptions[0].line == 6, "rank 1 printed its traceback first"
     assert [(w.message, w.line) for w in trace.warnings] == [("Detected kernel version 5.4.0", 8)]
+
+
+def test_markdown_quoted_traceback_in_a_reply() -> None:
+    paste = (
+        "@maintainer as you asked:\n"
+        "> > ```\n"
+        "> > Traceback (most recent call last):\n"
+        '> >   File "/work/train.py", line 9, in <module>\n'
+        f"> > ValueError: {TARGET}\n"
+        "> > ```\n"
+        "Still happens on main.\n"
+    )
+    trace = parse(paste)
+    assert "quote" in trace.formats
+    assert trace.final is not None and trace.final.message == TARGET and trace.final.line == 5
+    assert trace.final.frames[0].path == "/work/train.py"

@@ -3,7 +3,7 @@
 Tracebacks are real: an exception of a drawn type and message is raised through a
 few frames and rendered by CPython's ``traceback`` module, then wrapped the ways
 pastes arrive (pytest ``E`` lines, ANSI colours, rank prefixes, log records,
-Markdown fences, prose in other languages, HTML escaping).
+Markdown fences and quotes, prose in other languages, HTML escaping).
 """
 
 from __future__ import annotations
@@ -99,6 +99,10 @@ def fenced(text: str) -> str:
     return "I ran this:\n\n````\n```python\n" + text + "```\n````\n"
 
 
+def quoted(text: str) -> str:
+    return "".join(f"> {line}\n" for line in text.rstrip("\n").split("\n"))
+
+
 def prose(text: str) -> str:
     return "我在微调时遇到了这个错误：\n\n" + text + "\n请问怎么解决？谢谢！\n"
 
@@ -114,6 +118,7 @@ WRAPPINGS: list[tuple[str, Callable[[str], str]]] = [
     ("ranks", ranks),
     ("log", logged),
     ("fences", fenced),
+    ("quote", quoted),
     ("prose", prose),
     ("html", escaped),
 ]
