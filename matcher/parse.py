@@ -351,13 +351,25 @@ def _code_below(d: Decoded, index: int) -> str:
     return ""
 
 
+_LAUNCHER_PATHS = ("accelerate/commands/", "deepspeed/launcher/", "torch/distributed/run.py")
+
+
+def _is_launcher(block: ExceptionBlock) -> bool:
+    """torchrun's ChildFailedError, or the CalledProcessError of ``accelerate launch`` / ``deepspeed``."""
+    if block.short_type == "ChildFailedError":
+        return True
+    paths = (frame.path.replace("\\", "/") for frame in block.frames)
+    return block.short_type == "CalledProcessError" and any(part in path for path in paths for part in _LAUNCHER_PATHS)
+
+
 def _set_aside_launcher(blocks: list[ExceptionBlock], notes: list[str]) -> list[ExceptionBlock]:
-    """torchrun's own ChildFailedError only says a rank failed; the rank's exception is the real one."""
-    launcher = [b for b in blocks if b.short_type == "ChildFailedError"]
-    others = [b for b in blocks if b.short_type != "ChildFailedError"]
+    """A launcher's own exception only says a worker failed; the worker's exception is the real one."""
+    launcher = [b for b in blocks if _is_launcher(b)]
+    others = [b for b in blocks if not _is_launcher(b)]
     if launcher and others:
         notes.append(
-            f"torchrun's ChildFailedError (line {launcher[-1].line}) set aside: the rank's own exception is final"
+            f"the launcher's {launcher[-1].short_type} (line {launcher[-1].line}) set aside: "
+            "the worker's own exception is final"
         )
         return others
     return blocks

@@ -428,3 +428,22 @@ def test_markdown_quoted_traceback_in_a_reply() -> None:
     assert "quote" in trace.formats
     assert trace.final is not None and trace.final.message == TARGET and trace.final.line == 5
     assert trace.final.frames[0].path == "/work/train.py"
+
+
+def test_accelerate_launch_calledprocesserror_is_set_aside() -> None:
+    paste = f"""Traceback (most recent call last):
+  File "/work/train.py", line 9, in <module>
+    model = get_peft_model(model, config)
+ValueError: {TARGET}
+Traceback (most recent call last):
+  File "/opt/venv/bin/accelerate", line 8, in <module>
+    sys.exit(main())
+  File "/opt/venv/lib/python3.10/site-packages/accelerate/commands/launch.py", line 1097, in launch_command
+    simple_launcher(args)
+  File "/opt/venv/lib/python3.10/site-packages/accelerate/commands/launch.py", line 703, in simple_launcher
+    raise subprocess.CalledProcessError(returncode=process.returncode, cmd=cmd)
+subprocess.CalledProcessError: Command '['/opt/venv/bin/python', 'train.py']' returned non-zero exit status 1.
+"""
+    trace = parse(paste)
+    assert trace.final is not None and (trace.final.type, trace.final.message) == ("ValueError", TARGET)
+    assert any("CalledProcessError" in note for note in trace.notes)
