@@ -90,3 +90,14 @@ def test_line_numbers_point_into_the_original(sample: Path) -> None:
     assert FAILURE_TYPE in original[trace.final.line - 1] or "ExceptionGroup" in original[trace.final.line - 1]
     for frame in trace.final.frames:
         assert str(frame.lineno) in original[frame.line - 1]
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=[path.stem for path in SAMPLES])
+def test_every_format_is_diagnosed_as_the_same_entry(sample: Path) -> None:
+    from peft_why.matcher.diagnose import diagnose_text, get_kb
+
+    kb, _ = get_kb()
+    if "target-modules-not-found" not in {entry.id for entry in kb.entries}:
+        pytest.skip("the KB has no target-modules-not-found entry")
+    diagnoses = diagnose_text(read(sample))
+    assert diagnoses and diagnoses[0].id == "target-modules-not-found"
