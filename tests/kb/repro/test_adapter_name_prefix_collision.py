@@ -14,9 +14,7 @@ pytestmark = pytest.mark.repro
 
 def _warning_lines(caught: list[warnings.WarningMessage]) -> str:
     """The warnings as Python prints them on stderr: the paste a user would make."""
-    return "".join(
-        warnings.formatwarning(w.message, w.category, w.filename, w.lineno, w.line) for w in caught
-    )
+    return "".join(warnings.formatwarning(w.message, w.category, w.filename, w.lineno, w.line) for w in caught)
 
 
 def test_adapter_named_lora_warns_and_a_distinct_name_clears_it(tiny_llama: Callable[..., Any]) -> None:

@@ -19,9 +19,7 @@ from .conftest import format_exc
 pytestmark = pytest.mark.repro
 
 
-def test_4bit_load_without_supported_bitsandbytes_is_diagnosed(
-    tiny_llama: Callable[..., Any], tmp_path: Path
-) -> None:
+def test_4bit_load_without_supported_bitsandbytes_is_diagnosed(tiny_llama: Callable[..., Any], tmp_path: Path) -> None:
     import importlib.util
 
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig

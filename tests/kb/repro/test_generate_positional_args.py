@@ -21,9 +21,7 @@ def _tiny_t5_lora() -> Any:
     from peft import LoraConfig, get_peft_model
     from transformers import T5Config, T5ForConditionalGeneration
 
-    config = T5Config(
-        vocab_size=128, d_model=32, d_ff=64, d_kv=8, num_layers=2, num_heads=4, decoder_start_token_id=0
-    )
+    config = T5Config(vocab_size=128, d_model=32, d_ff=64, d_kv=8, num_layers=2, num_heads=4, decoder_start_token_id=0)
     lora = LoraConfig(task_type="SEQ_2_SEQ_LM", r=4, lora_alpha=8, target_modules=["q", "v"])
     return get_peft_model(T5ForConditionalGeneration(config).eval(), lora)
 
