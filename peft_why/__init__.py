@@ -6,9 +6,11 @@ changes no global state)::
     peft_why.diagnose_text(text, top=3)      # a pasted traceback, error line or sentence
     peft_why.diagnose_exception(exc)         # a live exception
     peft_why.Diagnosis, peft_why.Evidence    # the result types
+    peft_why.diagnose(model, phase="auto")   # run every verification check on a live model
+    peft_why.verify(entry_id, model)         # run one entry's check → peft_why.Finding
+    peft_why.find_models(exc)                # candidate models in a traceback's frames
 
-Reserved for later releases (names frozen): ``diagnose``, ``verify``,
-``install``, ``uninstall``.
+Reserved for later releases (names frozen): ``install``, ``uninstall``.
 """
 
 from __future__ import annotations
@@ -22,11 +24,28 @@ _LAZY = {
     "diagnose_exception": "peft_why.matcher.diagnose",
     "Diagnosis": "peft_why.matcher.types",
     "Evidence": "peft_why.matcher.types",
+    "diagnose": "peft_why.kb.checks._runner",
+    "verify": "peft_why.kb.checks._runner",
+    "Finding": "peft_why.kb.checks._core",
+    "find_models": "peft_why.kb.checks._frames",
 }
 
-__all__ = ["Diagnosis", "Evidence", "__version__", "diagnose_exception", "diagnose_text"]
+__all__ = [
+    "Diagnosis",
+    "Evidence",
+    "Finding",
+    "__version__",
+    "diagnose",
+    "diagnose_exception",
+    "diagnose_text",
+    "find_models",
+    "verify",
+]
 
 if TYPE_CHECKING:
+    from peft_why.kb.checks._core import Finding
+    from peft_why.kb.checks._frames import find_models
+    from peft_why.kb.checks._runner import diagnose, verify
     from peft_why.matcher.diagnose import diagnose_exception, diagnose_text
     from peft_why.matcher.types import Diagnosis, Evidence
 

@@ -1,0 +1,299 @@
+"""What every check shares: the context it reads, the finding it returns, and small read-only helpers.
+
+Standard library only at import time; torch, transformers, peft and safetensors are imported inside
+the helpers that need them, so this module also loads in the user's own interpreter and on a bare
+GPU machine (no pydantic, no rich, nothing else from peft-why).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+CONFIRMED = "confirmed"
+NOT_CONFIRMED = "not-confirmed"
+NOT_APPLICABLE = "not-applicable"
+ERROR = "error"
+STATUSES = (CONFIRMED, NOT_CONFIRMED, NOT_APPLICABLE, ERROR)
+
+TRAINING = "training"
+INFERENCE = "inference"
+PHASES = (TRAINING, INFERENCE)
+
+EVIDENCE_ITEMS = 5  # evidence lists show the first few items, then a count
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The verdict of one check on one model or adapter.
+
+    ``status`` is ``confirmed`` (the fault IS present), ``not-confirmed``, ``not-applicable``
+    (the check cannot tell here: wrong phase, sharded model, nothing to inspect) or ``error``
+    (the check itself failed).
+    """
+
+    entry_id: str
+    status: str
+    message: str
+    evidence: tuple[str, ...] = ()
+    fix: str = ""
+    check: str = ""
+    note: str = ""
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == CONFIRMED
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["evidence"] = list(self.evidence)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        return cls(
+            entry_id=str(data["entry_id"]),
+            status=str(data["status"]),
+            message=str(data["message"]),
+            evidence=tuple(str(item) for item in data.get("evidence", ())),
+            fix=str(data.get("fix", "")),
+            check=str(data.get("check", "")),
+            note=str(data.get("note", "")),
+        )
+
+
+@dataclass
+class CheckContext:
+    """What a check may look at. Any field may be missing; a check answers not-applicable then.
+
+    ``phase`` is ``training`` or ``inference``; ``requested`` is true when the user asked for this
+    one check (``verify``), false when it runs as part of ``diagnose``.
+    """
+
+    model: Any = None
+    adapter_dir: str | None = None
+    base_dir: str | None = None
+    phase: str = INFERENCE
+    requested: bool = False
+    tokenizer: Any = None
+    peft_config: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def finding(
+    entry_id: str, status: str, message: str, evidence: Iterable[str] = (), fix: str = "", note: str = ""
+) -> Finding:
+    """Build a Finding; the check name follows from the entry id."""
+    return Finding(entry_id, status, message, tuple(evidence), fix, entry_id.replace("-", "_"), note)
+
+
+def sample(items: Iterable[str], limit: int = EVIDENCE_ITEMS) -> list[str]:
+    """The first ``limit`` items, then one line saying how many more there are."""
+    listed = list(items)
+    if len(listed) <= limit:
+        return listed
+    return [*listed[:limit], f"… and {len(listed) - limit} more"]
+
+
+# --- the model ---------------------------------------------------------------------------------
+
+
+def unwrap(model: Any) -> Any:
+    """The model under DDP/DataParallel/DeepSpeed engines, ``torch.compile`` and a Trainer."""
+    for _ in range(8):
+        if hasattr(model, "_orig_mod"):
+            model = model._orig_mod
+        elif type(model).__name__ in ("DistributedDataParallel", "DataParallel", "DeepSpeedEngine"):
+            model = model.module
+        elif not _is_module(model) and _is_module(getattr(model, "model", None)):  # a Trainer
+            model = model.model
+        else:
+            break
+    return model
+
+
+def _is_module(obj: Any) -> bool:
+    return callable(getattr(obj, "named_parameters", None)) and callable(getattr(obj, "named_modules", None))
+
+
+def is_peft_model(model: Any) -> bool:
+    return hasattr(model, "peft_config") and callable(getattr(model, "get_base_model", None))
+
+
+def base_model_of(model: Any) -> Any:
+    """The transformers model inside a PeftModel (or the model itself)."""
+    if is_peft_model(model):
+        return model.get_base_model()
+    return model
+
+
+def sharding(model: Any) -> str | None:
+    """Why this model looks sharded (DeepSpeed ZeRO-3, FSDP), or None.
+
+    From one rank a sharded model looks empty or flat, so shape, value and count checks would lie.
+    """
+    for name, module in model.named_modules():
+        kind = type(module).__name__
+        if kind == "FullyShardedDataParallel" or (kind.startswith("FSDP") and kind != "FSDP"):
+            return f"FSDP: module {name or '<root>'} is {kind}"
+    for name, param in model.named_parameters():
+        if hasattr(param, "ds_id") or hasattr(param, "ds_status"):
+            return f"DeepSpeed ZeRO-3: parameter {name} is partitioned (ds_id)"
+        if type(param).__name__ == "DTensor" or type(getattr(param, "data", None)).__name__ == "DTensor":
+            return f"FSDP2/DTensor: parameter {name} is a DTensor"
+        if type(param).__name__ == "FlatParameter" or "_flat_param" in name:
+            return f"FSDP: parameter {name} is a flat parameter"
+    return None
+
+
+def model_precondition(ctx: CheckContext, entry_id: str, phase: str | None = None) -> Finding | None:
+    """The not-applicable finding when this model-level check must stay quiet, else None."""
+    if ctx.model is None:
+        return finding(entry_id, NOT_APPLICABLE, "no model to inspect (this check needs a live model)")
+    if phase is not None and ctx.phase != phase:
+        return finding(
+            entry_id,
+            NOT_APPLICABLE,
+            f"only a fault in {phase}; the model is being checked for {ctx.phase}",
+            note="pass phase=... (or call verify) to check it anyway",
+        )
+    reason = sharding(unwrap(ctx.model))
+    if reason:
+        return finding(
+            entry_id,
+            NOT_APPLICABLE,
+            "sharded model: one rank sees only its shard, so this check cannot tell",
+            evidence=[reason],
+            note="gather the full parameters (or check on one process without sharding)",
+        )
+    return None
+
+
+def lora_layers(model: Any) -> Iterator[tuple[str, Any]]:
+    """(name, module) for every PEFT LoRA layer (it has ``lora_A``/``lora_B`` or embedding variants)."""
+    for name, module in model.named_modules():
+        if hasattr(module, "lora_A") and hasattr(module, "lora_B") and hasattr(module, "base_layer"):
+            yield name, module
+
+
+def active_adapter_names(model: Any) -> list[str]:
+    adapters = getattr(model, "active_adapters", None)
+    if callable(adapters):  # old peft: a method on some classes
+        adapters = adapters()
+    if adapters is None:
+        adapters = getattr(model, "active_adapter", None)
+    if isinstance(adapters, str):
+        return [adapters]
+    return list(adapters or [])
+
+
+def lora_weights(layer: Any, adapter: str) -> dict[str, Any]:
+    """The adapter's LoRA tensors in one layer: ``{"A": tensor, "B": tensor}`` when present."""
+    found: dict[str, Any] = {}
+    for key, attr in (("A", "lora_A"), ("B", "lora_B"), ("A", "lora_embedding_A"), ("B", "lora_embedding_B")):
+        container = getattr(layer, attr, None)
+        if container is None or adapter not in container:
+            continue
+        value = container[adapter]
+        tensor = getattr(value, "weight", value)
+        if hasattr(tensor, "dtype") and key not in found:
+            found[key] = tensor
+    return found
+
+
+def base_weight(layer: Any) -> Any:
+    base = getattr(layer, "base_layer", layer)
+    while hasattr(base, "base_layer"):
+        base = base.base_layer
+    return getattr(base, "weight", None)
+
+
+def peft_configs(ctx: CheckContext) -> dict[str, Any]:
+    """Adapter name → config (a PeftConfig object or the saved JSON dict)."""
+    model = unwrap(ctx.model) if ctx.model is not None else None
+    if model is not None and is_peft_model(model):
+        return dict(model.peft_config)
+    if ctx.peft_config is not None:
+        return {"default": ctx.peft_config}
+    if ctx.adapter_dir:
+        config = read_adapter_config(ctx.adapter_dir)
+        if config is not None:
+            return {"default": config}
+    return {}
+
+
+def config_value(config: Any, key: str, default: Any = None) -> Any:
+    if isinstance(config, dict):
+        return config.get(key, default)
+    return getattr(config, key, default)
+
+
+# --- the saved files ----------------------------------------------------------------------------
+
+ADAPTER_WEIGHTS = ("adapter_model.safetensors", "adapter_model.bin")
+
+
+def read_adapter_config(adapter_dir: str) -> dict[str, Any] | None:
+    path = os.path.join(adapter_dir, "adapter_config.json")
+    if not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    return data if isinstance(data, dict) else None
+
+
+def adapter_weights_path(adapter_dir: str) -> str | None:
+    for name in ADAPTER_WEIGHTS:
+        path = os.path.join(adapter_dir, name)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def tensor_shapes(path: str) -> dict[str, tuple[tuple[int, ...], str]]:
+    """name → (shape, dtype) of every tensor in a weights file, without reading the data.
+
+    safetensors: from the header. ``.bin``: ``torch.load(weights_only=True, mmap=True)`` on the meta
+    device, so no code in the pickle runs and no data is read.
+    """
+    if path.endswith(".safetensors"):
+        with open(path, "rb") as handle:
+            length = int.from_bytes(handle.read(8), "little")
+            header = json.loads(handle.read(length))
+        return {
+            name: (tuple(info["shape"]), str(info["dtype"]))
+            for name, info in header.items()
+            if name != "__metadata__"
+        }
+    import torch
+
+    state = torch.load(path, map_location="meta", weights_only=True, mmap=True)
+    return {name: (tuple(value.shape), str(value.dtype)) for name, value in state.items()}
+
+
+def read_tensors(path: str, names: Iterable[str]) -> dict[str, Any]:
+    """Load the named tensors from a weights file to CPU (safetensors, or .bin with weights_only)."""
+    wanted = list(names)
+    if path.endswith(".safetensors"):
+        from safetensors import safe_open
+
+        with safe_open(path, framework="pt", device="cpu") as handle:
+            return {name: handle.get_tensor(name) for name in wanted}
+    import torch
+
+    state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    return {name: state[name] for name in wanted}
+
+
+def read_model_config(model_dir: str | None) -> dict[str, Any] | None:
+    if not model_dir:
+        return None
+    path = os.path.join(model_dir, "config.json")
+    if not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    return data if isinstance(data, dict) else None
