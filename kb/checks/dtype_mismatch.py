@@ -81,8 +81,6 @@ def _linear_vs_embeddings(model: Any) -> list[str]:
     weight = getattr(embeddings, "weight", None)
     if weight is None:  # a PEFT wrapper around the embedding
         weight = getattr(getattr(embeddings, "base_layer", None), "weight", None)
-        getattr(embeddings, "base_layer", None), "weight", None
-    )
     if weight is None or not weight.is_floating_point():
         return []
     keep_fp32 = set(getattr(base, "_keep_in_fp32_modules", None) or ())

@@ -304,14 +304,14 @@ def test_zero_lora_b_with_evidence_from_the_saved_trained_adapter(tmp_path: Path
     assert any("never loaded" in line for line in result.evidence), result
 
 
-def test_head_check_reads_a_saved_adapter_without_a_model(tmp_path: Path) -> None:
-    missing = saved(trained(lora(tiny("classifier"), task_type="SEQ_CLS", modules_to_save=[])), tmp_path / "a")
+def test_head_check_reads_a_saved_adapter_and_base_config_without_a_model(tmp_path: Path) -> None:
+    base_dir = str(tmp_path / "base")
+    tiny("classifier").save_pretrained(base_dir)
+    missing = saved(trained(lora(tiny("classifier"))), tmp_path / "a")
     with_head = saved(trained(lora(tiny("classifier"), task_type="SEQ_CLS")), tmp_path / "b")
+    result = verify("modules-to-save-missing-head", adapter_dir=missing, base_dir=base_dir)
+    assert result.status == "confirmed", result
     assert verify("modules-to-save-missing-head", adapter_dir=with_head).status == "not-confirmed"
-    result = verify("modules-to-save-missing-head", adapter_dir=missing)
-    assert result.status in ("confirmed", "not-confirmed")  # peft may re-add the head for SEQ_CLS
-    if result.status == "not-confirmed":
-        pytest.skip("this peft saves the SEQ_CLS head even with modules_to_save=[]")
 
 
 def test_tokenizer_larger_than_the_embeddings_is_confirmed() -> None:
