@@ -16,6 +16,7 @@ import click
 from peft_why import __version__
 
 from .report import MatchResult, exit_code
+from .verify_cmd import verify_command
 
 EPILOG = """\b
 Exit codes: 0 a known failure matched; 1 nothing matched (peft-why abstains
@@ -232,6 +233,9 @@ def kb_lint_command(kb_dirs: tuple[str, ...], no_js: bool) -> None:
         click.echo(f"{len(report.problems)} problem(s) in {report.files} file(s)", err=True)
         sys.exit(2)
     click.echo(f"ok: {report.entries} entries, {report.patterns} patterns", err=True)
+
+
+cli.add_command(verify_command)
 
 
 def main() -> None:

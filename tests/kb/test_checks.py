@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from peft_why.kb.checks import has_check
 from peft_why.kb.checks._core import CheckContext, Finding
 from peft_why.kb.checks._runner import CHECKS, diagnose, run_check, verify
@@ -50,7 +49,9 @@ def tiny(kind: str = "causal", **overrides: Any) -> Any:
 
     torch.manual_seed(0)
     if kind == "classifier":
-        return LlamaForSequenceClassification(LlamaConfig(num_labels=3, pad_token_id=0, **LLAMA, **overrides)).eval()
+        return LlamaForSequenceClassification(
+            LlamaConfig(num_labels=3, pad_token_id=0, **LLAMA, **overrides)
+        ).eval()
     return LlamaForCausalLM(LlamaConfig(**LLAMA, **overrides)).eval()
 
 
@@ -84,12 +85,16 @@ def clean_model() -> Any:
 
 def clean_inference(tmp_path: Path) -> Scenario:
     model = clean_model()
-    return Scenario(model, "inference", {"adapter_dir": saved(model, tmp_path / "clean"), "tokenizer": Vocab(128)})
+    return Scenario(
+        model, "inference", {"adapter_dir": saved(model, tmp_path / "clean"), "tokenizer": Vocab(128)}
+    )
 
 
 def clean_training(tmp_path: Path) -> Scenario:
     model = clean_model().train()
-    return Scenario(model, "training", {"adapter_dir": saved(model, tmp_path / "clean"), "tokenizer": Vocab(128)})
+    return Scenario(
+        model, "training", {"adapter_dir": saved(model, tmp_path / "clean"), "tokenizer": Vocab(128)}
+    )
 
 
 # --- planted faults -------------------------------------------------------------------------------
