@@ -57,7 +57,7 @@ def main() -> None:
                     lambda m=model, f=folder: diagnose(m.eval(), adapter_dir=f), args.repeat
                 ),
             }
-        print(f"{label}: {params / 1e6:.1f}M parameters")
+        print(f"{label}: {params:,} parameters")
         for phase, seconds in rows.items():
             print(f"  diagnose() {phase:<24} median {seconds * 1000:8.1f} ms over {args.repeat} runs")
 

@@ -408,3 +408,32 @@ def test_peft_why_exposes_diagnose_and_verify_lazily() -> None:
     import peft_why
 
     assert peft_why.diagnose is diagnose and peft_why.verify is verify
+
+
+def test_checks_run_without_peft_why_or_its_dependencies(tmp_path: Path) -> None:
+    """kb/checks loaded by path in a child interpreter where pydantic, rich and peft_why cannot import."""
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    script = f"""
+import sys
+for name in ("pydantic", "rich", "rapidfuzz", "click", "peft_why"):  # transformers needs regex, yaml
+    sys.modules[name] = None
+sys.path.insert(0, {str(repo / "bench")!r})
+import gpu_verify
+runner = gpu_verify.checks_package()
+from transformers import LlamaConfig, LlamaForCausalLM
+from peft import LoraConfig, get_peft_model
+config = LlamaConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                     num_key_value_heads=2, vocab_size=128)
+model = get_peft_model(LlamaForCausalLM(config), LoraConfig(r=4, target_modules=["q_proj"])).eval()
+print(sorted((f.entry_id, f.status) for f in runner.diagnose(model) if f.status in ("confirmed", "error")))
+sys.exit(gpu_verify.main())
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "[('trained-adapter-loaded-with-get-peft-model', 'confirmed')]" in done.stdout, done.stdout
+    assert "needs a CUDA device" in done.stdout
