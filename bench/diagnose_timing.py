@@ -32,9 +32,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     import torch
+    import transformers
     from peft import LoraConfig, get_peft_model
     from peft_why.kb.checks._runner import diagnose
-    from transformers import LlamaConfig, LlamaForCausalLM
+
+    LlamaConfig: Any = transformers.LlamaConfig
+    LlamaForCausalLM: Any = transformers.LlamaForCausalLM
 
     torch.manual_seed(0)
     tiny = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4)

@@ -74,7 +74,9 @@ def main() -> int:
     import peft
     import transformers
     from peft import LoraConfig, cast_mixed_precision_params, get_peft_model
-    from transformers import LlamaConfig, LlamaForCausalLM
+
+    LlamaConfig: Any = transformers.LlamaConfig
+    LlamaForCausalLM: Any = transformers.LlamaForCausalLM
 
     runner = checks_package()
     started = time.perf_counter()
@@ -85,7 +87,7 @@ def main() -> int:
     config = LlamaConfig(num_key_value_heads=2, vocab_size=128, max_position_embeddings=64, **sizes)
     base = LlamaForCausalLM(config).to("cuda", torch.float16)
     lora = LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"])
-    model = get_peft_model(base, lora, autocast_adapter_dtype=False).train()
+    model: Any = get_peft_model(base, lora, autocast_adapter_dtype=False).train()
 
     print("1. fp16 model with fp16 LoRA weights, one torch.amp step with GradScaler('cuda'):")
     error = None

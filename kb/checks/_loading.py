@@ -165,7 +165,7 @@ def load_base(folder: str, *, device: str, dtype: str, trust_remote_code: bool) 
     with open(config_path, encoding="utf-8") as handle:
         config = json.load(handle)
     architecture = (config.get("architectures") or [None])[0]
-    model_class = getattr(transformers, architecture, None) if architecture else None
+    model_class: Any = getattr(transformers, architecture, None) if architecture else None
     if model_class is None:
         if config.get("auto_map") and not trust_remote_code:
             raise LoadError(

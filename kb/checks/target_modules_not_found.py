@@ -99,8 +99,9 @@ def _meta_model(base_dir: Any) -> Any:
 
     auto_config = transformers.AutoConfig.from_pretrained(base_dir, local_files_only=True)
     architecture = (config.get("architectures") or [None])[0]
-    model_class = getattr(transformers, architecture, None) if architecture else None
+    model_class: Any = getattr(transformers, architecture, None) if architecture else None
     with torch.device("meta"):
         if model_class is not None:
             return model_class(auto_config)
-        return transformers.AutoModel.from_config(auto_config)
+        auto_model: Any = transformers.AutoModel
+        return auto_model.from_config(auto_config)

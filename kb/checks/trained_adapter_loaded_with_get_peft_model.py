@@ -51,7 +51,8 @@ def check(ctx: CheckContext) -> Finding:
             "this adapter's init does not start LoRA B at zero",
             [f"init_lora_weights: {inits}"],
         )
-    zero, nonzero = [], []
+    zero: list[str] = []
+    nonzero: list[str] = []
     for name, layer in lora_layers(model):
         for adapter in adapters:
             weights = lora_weights(layer, adapter)

@@ -18,7 +18,7 @@ from peft_why.cli.main import cli
 
 pytestmark = pytest.mark.repro
 
-LLAMA = dict(
+LLAMA: dict[str, Any] = dict(
     hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
     num_key_value_heads=2, vocab_size=128, max_position_embeddings=64,
 )  # fmt: skip
@@ -33,9 +33,12 @@ def _run(args: list[str]) -> tuple[int, str, str]:
 def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """A saved base model, a fresh (untrained) adapter pointing at it, a trained one, and a ZeRO-3 save."""
     import torch
+    import transformers
     from peft import LoraConfig, get_peft_model
     from safetensors.torch import save_file
-    from transformers import LlamaConfig, LlamaForCausalLM
+
+    LlamaConfig: Any = transformers.LlamaConfig
+    LlamaForCausalLM: Any = transformers.LlamaForCausalLM
 
     root = tmp_path_factory.mktemp("verify")
     torch.manual_seed(0)

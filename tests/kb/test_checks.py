@@ -20,7 +20,7 @@ from peft_why.kb.checks._runner import CHECKS, diagnose, run_check, verify
 
 pytestmark = pytest.mark.repro
 
-LLAMA = dict(
+LLAMA: dict[str, Any] = dict(
     hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
     num_key_value_heads=2, vocab_size=128, max_position_embeddings=64,
 )  # fmt: skip
@@ -45,7 +45,11 @@ class Vocab:
 
 def tiny(kind: str = "causal", **overrides: Any) -> Any:
     import torch
-    from transformers import LlamaConfig, LlamaForCausalLM, LlamaForSequenceClassification
+    import transformers
+
+    LlamaConfig: Any = transformers.LlamaConfig
+    LlamaForCausalLM: Any = transformers.LlamaForCausalLM
+    LlamaForSequenceClassification: Any = transformers.LlamaForSequenceClassification
 
     torch.manual_seed(0)
     if kind == "classifier":
