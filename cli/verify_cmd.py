@@ -72,6 +72,8 @@ def verify_command(
         raise VerifyUsageError(
             "give --model PATH (and --adapter PATH), or --adapter PATH for the file checks"
         )
+    if model and model.startswith((os.sep, ".", "~")) and not os.path.exists(os.path.expanduser(model)):
+        raise VerifyUsageError(f"--model {model}: no such folder")
     if adapter and not os.path.isfile(os.path.join(adapter, "adapter_config.json")):
         raise VerifyUsageError(f"--adapter {adapter}: no adapter_config.json there")
     if python and not os.access(python, os.X_OK):

@@ -48,9 +48,12 @@ def find_models(error: BaseException | TracebackType | None, *, limit: int = 5) 
             if isinstance(value, module_type) and id(value) not in seen:
                 seen[id(value)] = FoundModel(value, f"{where}: {name}", is_peft_model(value))
     found = list(seen.values())
-    size = {id(item.model): sum(1 for _ in item.model.modules()) for item in found}
-    outer = [item for item in found if not any(_contains(other.model, item.model) for other in found)]
-    outer.sort(key=lambda item: (not item.is_peft, -size[id(item.model)]))
+    members = {id(item.model): {id(module) for module in item.model.modules()} for item in found}
+    outer = [
+        item for item in found
+        if not any(other is not item and id(item.model) in members[id(other.model)] for other in found)
+    ]  # fmt: skip
+    outer.sort(key=lambda item: (not item.is_peft, -len(members[id(item.model)])))
     return outer[:limit]
 
 
@@ -68,7 +71,3 @@ def _candidates(local_vars: dict[str, Any]) -> list[tuple[str, Any]]:
         if type(value).__name__ in ("DistributedDataParallel", "DataParallel", "DeepSpeedEngine"):
             pairs.append((f"{name}.module", wrapped))
     return pairs
-
-
-def _contains(outer: Any, inner: Any) -> bool:
-    return outer is not inner and any(module is inner for module in outer.modules())

@@ -30,6 +30,7 @@ class Loaded:
 
 def resolve_dir(name_or_path: str) -> str:
     """A local folder for a path, or for a hub name already in the local cache (never downloads)."""
+    name_or_path = os.path.expanduser(name_or_path)
     if os.path.isdir(name_or_path):
         return name_or_path
     if os.path.exists(name_or_path):

@@ -136,9 +136,12 @@ def test_verify_times_out_as_a_failed_check(folders: dict[str, str]) -> None:
     assert code == 4 and "did not finish" in json.loads(out)["message"]
 
 
-def test_verify_usage_errors() -> None:
+def test_verify_usage_errors(folders: dict[str, str]) -> None:
     assert _run(["verify", "no-trainable-params"])[0] == 2
-    assert _run(["verify", "no-such-entry-anywhere", "--adapter", "."])[0] == 2
+    code, _, err = _run(["verify", "no-such-entry-anywhere", "--adapter", folders["trained"]])
+    assert code == 2 and "no KB entry" in err
+    assert _run(["verify", "no-trainable-params", "--model", "./no/such/model"])[0] == 2
+    assert _run(["verify", "no-trainable-params", "--adapter", "."])[0] == 2  # no adapter_config.json
     assert _run(["verify", "no-trainable-params", "--model", ".", "--python", "/no/such/python"])[0] == 2
 
 
