@@ -53,7 +53,7 @@ def check(ctx: CheckContext) -> Finding:
                 problems.append(
                     f"{name} [{adapter}]: input casting off, lora_A {weights['A'].dtype} vs base {base.dtype}"
                 )
-    if ctx.phase == INFERENCE:
+    if ctx.phase == INFERENCE or ctx.requested:  # training usually runs under autocast
         problems += _linear_vs_embeddings(model)
     if problems:
         return finding(
@@ -62,6 +62,7 @@ def check(ctx: CheckContext) -> Finding:
             f"{len(problems)} layers mix dtypes that meet in one matmul",
             sample(problems),
             FIX,
+            note="F.linear fails on these unless the forward runs under torch.autocast",
         )
     dtypes = sorted({str(param.dtype) for _, param in model.named_parameters()})
     return finding(

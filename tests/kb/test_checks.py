@@ -307,6 +307,15 @@ def test_train_mode_with_every_dropout_at_zero_is_not_confirmed_with_a_note() ->
     assert "p=0" in result.message and result.note
 
 
+def test_fp32_head_on_a_half_model_is_a_dtype_mismatch_outside_autocast() -> None:
+    model = trained(lora(tiny().half()))  # LoRA weights upcast to fp32: fine, peft casts their input
+    assert verify("dtype-mismatch", model).status == "not-confirmed"
+    model.base_model.model.lm_head.float()  # what "upcast every trainable parameter" does to a saved head
+    result = verify("dtype-mismatch", model.train())  # asked for explicitly: checked in any phase
+    assert result.status == "confirmed" and any("lm_head" in line for line in result.evidence)
+    assert diagnose(model, phase="training", entries=["dtype-mismatch"])[0].status == "not-confirmed"
+
+
 def test_zero_lora_b_with_evidence_from_the_saved_trained_adapter(tmp_path: Path) -> None:
     scenario = fault_trained_adapter_loaded_with_get_peft_model(tmp_path)
     result = run("trained_adapter_loaded_with_get_peft_model", scenario)
