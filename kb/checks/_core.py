@@ -47,6 +47,15 @@ class Finding:
     def is_confirmed(self) -> bool:
         return self.status == CONFIRMED
 
+    def __str__(self) -> str:
+        lines = [f"{self.status}: {self.entry_id}: {self.message}"]
+        lines += [f"  - {line}" for line in self.evidence]
+        if self.note:
+            lines.append(f"Note: {self.note}")
+        if self.fix and self.status in (CONFIRMED, NOT_CONFIRMED):
+            lines.append(f"Fix: {self.fix}")
+        return "\n".join(lines)
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["evidence"] = list(self.evidence)
@@ -264,9 +273,7 @@ def tensor_shapes(path: str) -> dict[str, tuple[tuple[int, ...], str]]:
             length = int.from_bytes(handle.read(8), "little")
             header = json.loads(handle.read(length))
         return {
-            name: (tuple(info["shape"]), str(info["dtype"]))
-            for name, info in header.items()
-            if name != "__metadata__"
+            name: (tuple(info["shape"]), str(info["dtype"])) for name, info in header.items() if name != "__metadata__"
         }
     import torch
 

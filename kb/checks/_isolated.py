@@ -39,9 +39,7 @@ def verify_in_subprocess(
         "entry_id": entry_id, "model": model, "adapter": adapter, "device": device, "dtype": dtype,
         "trust_remote_code": trust_remote_code,
     }  # fmt: skip
-    env = dict(
-        os.environ, HF_HUB_OFFLINE="1", HF_HUB_DISABLE_PROGRESS_BARS="1", TRANSFORMERS_VERBOSITY="error"
-    )
+    env = dict(os.environ, HF_HUB_OFFLINE="1", HF_HUB_DISABLE_PROGRESS_BARS="1", TRANSFORMERS_VERBOSITY="error")
     env.setdefault("PYTHONWARNINGS", "ignore")
     try:
         done = subprocess.run(
@@ -56,9 +54,7 @@ def verify_in_subprocess(
         if line.startswith(MARKER):
             return Finding.from_dict(json.loads(line[len(MARKER) :])), done.stderr
     tail = " | ".join(done.stderr.strip().splitlines()[-3:])
-    return _error(
-        entry_id, f"the worker exited with code {done.returncode} and no finding: {tail}"
-    ), done.stderr
+    return _error(entry_id, f"the worker exited with code {done.returncode} and no finding: {tail}"), done.stderr
 
 
 def _error(entry_id: str, message: str) -> Finding:

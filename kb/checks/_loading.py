@@ -34,17 +34,13 @@ def resolve_dir(name_or_path: str) -> str:
     if os.path.isdir(name_or_path):
         return name_or_path
     if os.path.exists(name_or_path):
-        raise LoadError(
-            f"{name_or_path} is a file; give the folder that holds config.json / adapter_config.json"
-        )
+        raise LoadError(f"{name_or_path} is a file; give the folder that holds config.json / adapter_config.json")
     try:
         from huggingface_hub import snapshot_download
 
         return str(snapshot_download(name_or_path, local_files_only=True))
     except Exception as exc:
-        raise LoadError(
-            f"{name_or_path!r} is not a folder and not in the local hub cache (offline): {exc}"
-        ) from None
+        raise LoadError(f"{name_or_path!r} is not a folder and not in the local hub cache (offline): {exc}") from None
 
 
 def resolve_device(device: str) -> str:
@@ -81,9 +77,7 @@ def free_memory(device: str) -> int | None:
 
 
 def warn_if_too_large(folder: str, device: str) -> None:
-    files = [
-        path for path in weight_files(folder) if not path.endswith(".bin") or not _has_safetensors(folder)
-    ]
+    files = [path for path in weight_files(folder) if not path.endswith(".bin") or not _has_safetensors(folder)]
     size = sum(os.path.getsize(path) for path in files)
     free = free_memory(device)
     if free is not None and size > free:
@@ -134,9 +128,7 @@ def load(
         with open(os.path.join(folder, "adapter_config.json"), encoding="utf-8") as handle:
             base_name = json.load(handle).get("base_model_name_or_path")
         if not base_name:
-            raise LoadError(
-                f"{folder} is an adapter without base_model_name_or_path; pass the base with --model"
-            )
+            raise LoadError(f"{folder} is an adapter without base_model_name_or_path; pass the base with --model")
         folder = resolve_dir(base_name)
     loaded.base_dir = folder
     device = resolve_device(device)
@@ -169,9 +161,7 @@ def load_base(folder: str, *, device: str, dtype: str, trust_remote_code: bool) 
     model_class: Any = getattr(transformers, architecture, None) if architecture else None
     if model_class is None:
         if config.get("auto_map") and not trust_remote_code:
-            raise LoadError(
-                f"{architecture or 'this model'} needs its own code; rerun with --trust-remote-code"
-            )
+            raise LoadError(f"{architecture or 'this model'} needs its own code; rerun with --trust-remote-code")
         model_class = transformers.AutoModelForCausalLM if architecture else transformers.AutoModel
     refuse_unsafe_pickles(folder)
     warn_if_too_large(folder, device)

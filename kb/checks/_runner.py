@@ -7,6 +7,8 @@ interpreter, where peft-why's other dependencies may be missing.
 from __future__ import annotations
 
 import importlib
+import os
+import pkgutil
 import time
 from collections.abc import Iterable
 from types import ModuleType
@@ -14,8 +16,8 @@ from typing import Any
 
 from ._core import ERROR, INFERENCE, NOT_APPLICABLE, PHASES, TRAINING, CheckContext, Finding, finding, unwrap
 
-# Every check, in the order diagnose() runs them (cheap file and flag checks first).
-CHECKS = (
+# The order diagnose() runs checks in (cheap file and flag checks first); other checks follow by name.
+ORDER = (
     "outdated_package",
     "zero3_empty_adapter_save",
     "no_trainable_params",
@@ -29,6 +31,11 @@ CHECKS = (
     "dtype_mismatch",
     "device_mismatch",
 )
+_FOUND = {
+    info.name for info in pkgutil.iter_modules([os.path.dirname(os.path.abspath(__file__))])
+    if not info.name.startswith("_")
+}  # fmt: skip
+CHECKS = tuple(name for name in ORDER if name in _FOUND) + tuple(sorted(_FOUND - set(ORDER)))
 
 
 def check_name(entry_id: str) -> str:

@@ -47,16 +47,12 @@ def main() -> int:
             dtype=request.get("dtype", "auto"), trust_remote_code=bool(request.get("trust_remote_code")),
             trainable=phase == core.TRAINING,
         )  # fmt: skip
-        result = runner.verify(
-            entry_id, loaded.model, adapter_dir=loaded.adapter_dir, base_dir=loaded.base_dir
-        )
+        result = runner.verify(entry_id, loaded.model, adapter_dir=loaded.adapter_dir, base_dir=loaded.base_dir)
         if loaded.notes:
             note = "; ".join([*loaded.notes, result.note] if result.note else loaded.notes)
             result = core.Finding(**{**result.to_dict(), "evidence": tuple(result.evidence), "note": note})
     except loading.LoadError as exc:
-        result = core.Finding(
-            entry_id, core.ERROR, f"could not load: {exc}", check=runner.check_name(entry_id)
-        )
+        result = core.Finding(entry_id, core.ERROR, f"could not load: {exc}", check=runner.check_name(entry_id))
     except Exception as exc:
         traceback.print_exc(file=sys.stderr)
         message = f"could not load or check: {type(exc).__name__}: {exc}"

@@ -42,9 +42,7 @@ def check(ctx: CheckContext) -> Finding:
         for adapter in active_adapter_names(model) or list(getattr(layer, "lora_A", {})):
             for key, tensor in lora_weights(layer, adapter).items():
                 if tensor.device != base.device:
-                    problems.append(
-                        f"{name} [{adapter}]: lora_{key} on {tensor.device}, base on {base.device}"
-                    )
+                    problems.append(f"{name} [{adapter}]: lora_{key} on {tensor.device}, base on {base.device}")
     dispatched = getattr(base_model_of(model), "hf_device_map", None) is not None
     devices = sorted({str(param.device) for _, param in model.named_parameters()})
     if not problems and len(devices) > 1 and not dispatched:

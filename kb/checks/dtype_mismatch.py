@@ -45,9 +45,7 @@ def check(ctx: CheckContext) -> Finding:
         for adapter in adapters or list(getattr(layer, "lora_A", {})):
             weights = lora_weights(layer, adapter)
             if "A" in weights and "B" in weights and weights["A"].dtype != weights["B"].dtype:
-                problems.append(
-                    f"{name} [{adapter}]: lora_A {weights['A'].dtype} vs lora_B {weights['B'].dtype}"
-                )
+                problems.append(f"{name} [{adapter}]: lora_A {weights['A'].dtype} vs lora_B {weights['B'].dtype}")
             casting = getattr(layer, "cast_input_dtype_enabled", True)
             if not casting and base is not None and "A" in weights and weights["A"].dtype != base.dtype:
                 problems.append(
@@ -65,9 +63,7 @@ def check(ctx: CheckContext) -> Finding:
             note="F.linear fails on these unless the forward runs under torch.autocast",
         )
     dtypes = sorted({str(param.dtype) for _, param in model.named_parameters()})
-    return finding(
-        ENTRY, NOT_CONFIRMED, "no layer mixes dtypes in one matmul", [f"dtypes: {', '.join(dtypes)}"], FIX
-    )
+    return finding(ENTRY, NOT_CONFIRMED, "no layer mixes dtypes in one matmul", [f"dtypes: {', '.join(dtypes)}"], FIX)
 
 
 def _linear_vs_embeddings(model: Any) -> list[str]:

@@ -51,9 +51,7 @@ def check(ctx: CheckContext) -> Finding:
     active += [
         f"config.{key}={getattr(config, key)} (functional dropout in train mode)"
         for key in CONFIG_DROPOUTS
-        if isinstance(getattr(config, key, None), (int, float))
-        and float(getattr(config, key)) > 0
-        and model.training
+        if isinstance(getattr(config, key, None), (int, float)) and float(getattr(config, key)) > 0 and model.training
     ]
     if active:
         return finding(

@@ -34,15 +34,11 @@ def check(ctx: CheckContext) -> Finding:
     if skip:
         return skip
     model = unwrap(ctx.model)
-    checkpointed = [
-        (n, m) for n, m in model.named_modules() if getattr(m, "gradient_checkpointing", False) is True
-    ]
+    checkpointed = [(n, m) for n, m in model.named_modules() if getattr(m, "gradient_checkpointing", False) is True]
     if not checkpointed:
         return finding(ENTRY, NOT_CONFIRMED, "gradient checkpointing is off", fix=FIX)
     reentrant = _use_reentrant(checkpointed[0][1])
-    evidence = [
-        f"gradient checkpointing on in {len(checkpointed)} modules, e.g. {checkpointed[0][0] or '<root>'}"
-    ]
+    evidence = [f"gradient checkpointing on in {len(checkpointed)} modules, e.g. {checkpointed[0][0] or '<root>'}"]
     evidence.append(f"use_reentrant: {reentrant if reentrant is not None else 'unknown'}")
     if reentrant is False:
         return finding(

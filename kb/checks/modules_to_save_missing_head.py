@@ -108,9 +108,7 @@ def _check_files(ctx: CheckContext) -> Finding:
     architectures = base_config.get("architectures") or []
     task = config.get("task_type")
     if task not in HEAD_TASKS and not any(str(arch).endswith(HEAD_CLASSES) for arch in architectures):
-        return finding(
-            ENTRY, NOT_APPLICABLE, f"the adapter is not for a task with a new head (task_type={task})"
-        )
+        return finding(ENTRY, NOT_APPLICABLE, f"the adapter is not for a task with a new head (task_type={task})")
     saved = [name for name in tensor_shapes(weights) if any(f".{head}." in f".{name}" for head in HEAD_NAMES)]
     if saved:
         return finding(ENTRY, NOT_CONFIRMED, "the saved adapter contains the head", saved[:3], FIX)

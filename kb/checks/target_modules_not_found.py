@@ -26,18 +26,13 @@ from ._core import (
 )
 
 ENTRY = "target-modules-not-found"
-FIX = (
-    "Pick names that exist in this model: "
-    "print(sorted({n.rsplit('.', 1)[-1] for n, _ in model.named_modules()}))"
-)
+FIX = "Pick names that exist in this model: print(sorted({n.rsplit('.', 1)[-1] for n, _ in model.named_modules()}))"
 PEFT_PARTS = ("lora_", "base_layer", "modules_to_save", "original_module", "lora_dropout", "lora_magnitude")
 
 
 def check(ctx: CheckContext) -> Finding:
     configs = {
-        name: config
-        for name, config in peft_configs(ctx).items()
-        if config_value(config, "target_modules") is not None
+        name: config for name, config in peft_configs(ctx).items() if config_value(config, "target_modules") is not None
     }
     if not configs:
         return finding(ENTRY, NOT_APPLICABLE, "no adapter config with target_modules")
@@ -49,9 +44,7 @@ def check(ctx: CheckContext) -> Finding:
     else:
         model = _meta_model(ctx.base_dir)
         if model is None:
-            return finding(
-                ENTRY, NOT_APPLICABLE, "no model (or base model config) to match the names against"
-            )
+            return finding(ENTRY, NOT_APPLICABLE, "no model (or base model config) to match the names against")
         names = _module_names(model)
     leaves = sorted({name.rsplit(".", 1)[-1] for name in names})
     counts, missing = [], []

@@ -30,9 +30,7 @@ FIX = (
 def check(ctx: CheckContext) -> Finding:
     path = adapter_weights_path(ctx.adapter_dir) if ctx.adapter_dir else None
     if path is None:
-        return finding(
-            ENTRY, NOT_APPLICABLE, "no saved adapter weights to inspect (this check reads the files)"
-        )
+        return finding(ENTRY, NOT_APPLICABLE, "no saved adapter weights to inspect (this check reads the files)")
     shapes = tensor_shapes(path)
     empty = [name for name, (shape, _) in shapes.items() if 0 in shape]
     size = os.path.getsize(path)

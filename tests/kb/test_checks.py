@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from peft_why.kb.checks import has_check
 from peft_why.kb.checks._core import CheckContext, Finding
-from peft_why.kb.checks._runner import CHECKS, diagnose, run_check, verify
+from peft_why.kb.checks._runner import CHECKS, ORDER, diagnose, run_check, verify
 
 pytestmark = pytest.mark.repro
 
@@ -53,9 +54,7 @@ def tiny(kind: str = "causal", **overrides: Any) -> Any:
 
     torch.manual_seed(0)
     if kind == "classifier":
-        return LlamaForSequenceClassification(
-            LlamaConfig(num_labels=3, pad_token_id=0, **LLAMA, **overrides)
-        ).eval()
+        return LlamaForSequenceClassification(LlamaConfig(num_labels=3, pad_token_id=0, **LLAMA, **overrides)).eval()
     return LlamaForCausalLM(LlamaConfig(**LLAMA, **overrides)).eval()
 
 
@@ -89,16 +88,12 @@ def clean_model() -> Any:
 
 def clean_inference(tmp_path: Path) -> Scenario:
     model = clean_model()
-    return Scenario(
-        model, "inference", {"adapter_dir": saved(model, tmp_path / "clean"), "tokenizer": Vocab(128)}
-    )
+    return Scenario(model, "inference", {"adapter_dir": saved(model, tmp_path / "clean"), "tokenizer": Vocab(128)})
 
 
 def clean_training(tmp_path: Path) -> Scenario:
     model = clean_model().train()
-    return Scenario(
-        model, "training", {"adapter_dir": saved(model, tmp_path / "clean"), "tokenizer": Vocab(128)}
-    )
+    return Scenario(model, "training", {"adapter_dir": saved(model, tmp_path / "clean"), "tokenizer": Vocab(128)})
 
 
 # --- planted faults -------------------------------------------------------------------------------
@@ -188,7 +183,7 @@ def fault_device_mismatch(tmp_path: Path) -> Scenario:
     return Scenario(model, "inference")
 
 
-FAULTS: dict[str, Callable[[Path], Scenario]] = {name: globals()[f"fault_{name}"] for name in CHECKS}
+FAULTS: dict[str, Callable[[Path], Scenario]] = {name: globals()[f"fault_{name}"] for name in ORDER}
 
 
 # --- clean states (the same check must not confirm) ----------------------------------------------
@@ -245,12 +240,12 @@ def run(name: str, scenario: Scenario) -> Finding:
 
 
 def test_every_check_is_a_module_with_a_check_function() -> None:
-    assert len(CHECKS) == 12
+    assert len(CHECKS) >= 12 and len(set(CHECKS)) == len(CHECKS)
     for name in CHECKS:
         assert has_check(name), name
 
 
-@pytest.mark.parametrize("name", CHECKS)
+@pytest.mark.parametrize("name", ORDER)
 def test_check_confirms_planted_fault_without_changing_the_model(name: str, tmp_path: Path) -> None:
     scenario = FAULTS[name](tmp_path)
     before = snapshot(scenario.model)
@@ -261,7 +256,7 @@ def test_check_confirms_planted_fault_without_changing_the_model(name: str, tmp_
     assert result.evidence and result.fix and "\n" not in result.message
 
 
-@pytest.mark.parametrize("name", CHECKS)
+@pytest.mark.parametrize("name", ORDER)
 def test_check_does_not_confirm_clean_state(name: str, tmp_path: Path) -> None:
     scenario = clean_for(name, tmp_path)
     before = snapshot(scenario.model)
@@ -270,7 +265,7 @@ def test_check_does_not_confirm_clean_state(name: str, tmp_path: Path) -> None:
     assert result.status == "not-confirmed", result
 
 
-@pytest.mark.parametrize("name", CHECKS)
+@pytest.mark.parametrize("name", ORDER)
 def test_diagnose_reports_the_planted_fault_and_nothing_else(name: str, tmp_path: Path) -> None:
     scenario = FAULTS[name](tmp_path)
     findings = diagnose(scenario.model, phase=scenario.phase, **scenario.context)
@@ -415,6 +410,7 @@ def test_find_models_prefers_the_peft_model_in_the_failing_frames() -> None:
 def test_finding_round_trips_through_json() -> None:
     finding = verify("dtype-mismatch", clean_model())
     assert Finding.from_dict(json.loads(json.dumps(finding.to_dict()))) == finding
+    assert str(finding).startswith("not-confirmed: dtype-mismatch: ") and "\nFix: " in str(finding)
 
 
 def test_peft_why_exposes_diagnose_and_verify_lazily() -> None:
@@ -444,9 +440,7 @@ model = get_peft_model(LlamaForCausalLM(config), LoraConfig(r=4, target_modules=
 print(sorted((f.entry_id, f.status) for f in runner.diagnose(model) if f.status in ("confirmed", "error")))
 sys.exit(gpu_verify.main())
 """
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False
-    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "[('trained-adapter-loaded-with-get-peft-model', 'confirmed')]" in done.stdout, done.stdout
     assert "needs a CUDA device" in done.stdout
