@@ -31,15 +31,15 @@ PEFT_PARTS = ("lora_", "base_layer", "modules_to_save", "original_module", "lora
 
 
 def check(ctx: CheckContext) -> Finding:
+    skip = model_precondition(ctx, ENTRY) if ctx.model is not None else None
+    if skip:
+        return skip
     configs = {
         name: config for name, config in peft_configs(ctx).items() if config_value(config, "target_modules") is not None
-    }
+    }  # fmt: skip
     if not configs:
         return finding(ENTRY, NOT_APPLICABLE, "no adapter config with target_modules")
     if ctx.model is not None:
-        skip = model_precondition(ctx, ENTRY)
-        if skip:
-            return skip
         names = _module_names(base_model_of(unwrap(ctx.model)))
     else:
         model = _meta_model(ctx.base_dir)

@@ -376,11 +376,12 @@ def test_sharded_models_answer_not_applicable(how: str, tmp_path: Path) -> None:
         wrapper = type("FullyShardedDataParallel", (torch.nn.Module,), {})()
         wrapper.module = model
         model = wrapper
-    findings = diagnose(model, phase="inference")
-    assert not [f for f in findings if f.status in ("confirmed", "error")], findings
-    by_check = {f.check: f for f in findings}
-    assert by_check["trained_adapter_loaded_with_get_peft_model"].status == "not-applicable"
-    assert "sharded" in by_check["no_trainable_params"].message or by_check["no_trainable_params"].status
+    findings = {f.check: f for f in diagnose(model, phase="inference")}
+    assert {f.status for f in findings.values()} == {"not-applicable"}, findings
+    model_level = set(ORDER) - {"outdated_package", "zero3_empty_adapter_save", "fp16_unscale_amp"}
+    model_level -= {"no_trainable_params", "gradient_checkpointing_no_grad"}  # training-phase: quiet first
+    for name in model_level:
+        assert "sharded" in findings[name].message, findings[name]
 
 
 def test_find_models_prefers_the_peft_model_in_the_failing_frames() -> None:
