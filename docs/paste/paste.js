@@ -1,0 +1,173 @@
+/* The paste page: a text box, a Web Worker that runs the matcher, and the ranked results.
+ *
+ * `#q=<paste>` (a URL fragment, so the paste never reaches the server) pre-fills the box and runs
+ * the match at once; the CLI prints such links when it finds nothing and PEFT_WHY_DOCS_URL is set.
+ * The worker gets a time budget; one that overruns it (a pathological regex) is terminated.
+ */
+(function () {
+  "use strict";
+
+  const BUDGET_MS = 1500; // the regex stage stops starting new patterns after this
+  const WATCHDOG_MS = 4000; // a worker silent for this long is stuck inside one regex: kill it
+  const MAX_PASTE_CHARS = 6000; // same cap as the CLI's links (cli/render.py)
+  const script = document.currentScript;
+  const workerUrl = new URL("matcher.worker.js", script.src).href;
+  const entriesUrl = new URL("../entries/", script.src).href;
+
+  const form = document.getElementById("paste-form");
+  const box = document.getElementById("paste");
+  const list = document.getElementById("results");
+  const status = document.getElementById("paste-status");
+  const empty = document.getElementById("no-match");
+
+  let worker = null;
+  let nextId = 1;
+  const pending = new Map();
+
+  function startWorker() {
+    worker = new Worker(workerUrl);
+    worker.onmessage = (event) => {
+      const job = pending.get(event.data.id);
+      if (!job) return;
+      pending.delete(event.data.id);
+      clearTimeout(job.timer);
+      if (event.data.ok) job.resolve(event.data);
+      else job.reject(new Error(event.data.error));
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      failAll(new Error("the matcher could not start: " + (event.message || "worker error")));
+    };
+  }
+
+  function failAll(error) {
+    for (const job of pending.values()) {
+      clearTimeout(job.timer);
+      job.reject(error);
+    }
+    pending.clear();
+    if (worker) worker.terminate();
+    worker = null;
+  }
+
+  /** Match one text; resolves to {results, complete, ms, stages}. Also used by the browser tests. */
+  function match(text, top = 5) {
+    if (!worker) startWorker();
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => failAll(new Error("the matcher ran out of time on this paste")), WATCHDOG_MS);
+      pending.set(id, { resolve, reject, timer });
+      worker.postMessage({ id, text, top, budgetMs: BUDGET_MS });
+    });
+  }
+
+  /** Tokens, e-mail addresses and home-directory user names out; long pastes keep their end. */
+  function redact(text) {
+    let out = text
+      .replace(/\bhf_[A-Za-z0-9]{8,}/g, "hf_<redacted>")
+      .replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g, "<email>")
+      .replace(/(\/home\/|\/Users\/|[A-Za-z]:\\Users\\)[^\s/\\"']+/g, "$1<user>");
+    if (out.length > MAX_PASTE_CHARS) {
+      out = out.slice(out.length - MAX_PASTE_CHARS);
+      const cut = out.indexOf("\n");
+      if (cut >= 0 && cut < 200) out = out.slice(cut + 1);
+    }
+    return out;
+  }
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function render(reply) {
+    list.replaceChildren();
+    empty.hidden = reply.results.length > 0;
+    reply.results.forEach((d, rank) => {
+      const item = element("li", "pw-result pw-result--" + d.confidence);
+      item.dataset.entryId = d.id;
+      const head = element("div", "pw-result__head");
+      const link = element("a", "pw-result__title", d.title);
+      link.href = entriesUrl + encodeURIComponent(d.id) + "/";
+      head.append(link);
+      const meta = element("div", "pw-result__meta");
+      meta.append(element("code", "pw-result__id", d.id));
+      meta.append(element("span", "pw-chip pw-chip--" + d.confidence, d.confidence));
+      const bar = element("span", "pw-score");
+      bar.title = "fused score " + d.score.toFixed(2);
+      const fill = element("span", "pw-score__fill");
+      fill.style.width = Math.round(d.score * 100) + "%";
+      bar.append(fill);
+      meta.append(bar, element("span", "pw-score__value", d.score.toFixed(2)));
+      if (rank === 0) meta.append(element("span", "pw-chip pw-chip--best", "best match"));
+      const why = element("ul", "pw-evidence");
+      for (const e of d.evidence.slice(0, 3)) {
+        const li = element("li");
+        li.append(element("span", "pw-stage", e.stage), document.createTextNode(" " + e.detail + (e.line ? " (line " + e.line + ")" : "")));
+        why.append(li);
+      }
+      item.append(head, meta, why);
+      list.append(item);
+    });
+    const partial = reply.complete ? "" : " (time budget reached: some patterns were skipped)";
+    status.textContent = reply.results.length
+      ? `${reply.results.length} match${reply.results.length > 1 ? "es" : ""} · ${reply.entries} entries · ${reply.stages.join(" + ")} · ${reply.ms.toFixed(0)} ms${partial}`
+      : `no match among ${reply.entries} entries · ${reply.ms.toFixed(0)} ms${partial}`;
+  }
+
+  let runs = 0;
+  function run() {
+    const text = box.value;
+    const mine = ++runs;
+    if (!text.trim()) {
+      list.replaceChildren();
+      empty.hidden = true;
+      status.textContent = "";
+      return;
+    }
+    status.textContent = "matching…";
+    match(text).then(
+      (reply) => mine === runs && render(reply),
+      (error) => {
+        if (mine !== runs) return;
+        list.replaceChildren();
+        empty.hidden = true;
+        status.textContent = error.message;
+      },
+    );
+  }
+
+  function fromFragment() {
+    const found = /^#q=([\s\S]*)$/.exec(window.location.hash);
+    if (!found) return;
+    let text;
+    try {
+      text = decodeURIComponent(found[1]);
+    } catch (_error) {
+      status.textContent = "the link's #q= text is not valid URL encoding";
+      return;
+    }
+    box.value = redact(text);
+    run();
+  }
+
+  let typing = null;
+  box.addEventListener("input", () => {
+    clearTimeout(typing);
+    typing = setTimeout(run, 250);
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    run();
+  });
+  document.getElementById("paste-clear").addEventListener("click", () => {
+    box.value = "";
+    run();
+    box.focus();
+  });
+  window.addEventListener("hashchange", fromFragment);
+  window.peftWhy = { match, redact };
+  fromFragment();
+})();

@@ -1,0 +1,178 @@
+"""The docs site, built once per session, served on 127.0.0.1, and driven once by headless Chromium.
+
+Browser tests skip (with the reason) only when Chromium, Node or playwright-core is
+genuinely missing; ``make test`` installs them (``make browser-deps``).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import pytest
+
+from peft_why.kb.loader import KnowledgeBase, load_kb
+from peft_why.kb.schema import Entry
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / ".artifacts"
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+TARGET_MODULES_QUERY = "Target modules {'q_proj'} not found"
+
+
+@dataclass(frozen=True)
+class BuiltSite:
+    """A strict build of the site: where it is and how long it took."""
+
+    path: Path
+    seconds: float
+    log: str
+
+
+def build_site(out: Path, env: Optional[dict[str, str]] = None) -> subprocess.CompletedProcess[str]:
+    """``mkdocs build --strict`` of this checkout into ``out``, with the test process's Python."""
+    run_env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})}
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"), "-d", str(out)]
+    return subprocess.run(command, capture_output=True, text=True, env=run_env, timeout=300, check=False)
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return load_kb()
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    out = tmp_path_factory.mktemp("site")
+    started = time.perf_counter()
+    done = build_site(out)
+    seconds = time.perf_counter() - started
+    assert done.returncode == 0, f"mkdocs build --strict failed:\n{done.stdout}\n{done.stderr}"
+    return BuiltSite(out, seconds, done.stdout + done.stderr)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url(site: BuiltSite) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(site.path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def chromium_path() -> Optional[str]:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    return found or next((p for p in CHROMIUM_CANDIDATES if os.access(p, os.X_OK)), None)
+
+
+def browser_unavailable() -> Optional[str]:
+    """Why the browser tests cannot run here, or None."""
+    if chromium_path() is None:
+        return "chromium is not installed (make browser-deps installs Debian's chromium)"
+    if shutil.which("node") is None:
+        return "node is not installed"
+    if not (ROOT / "node_modules" / "playwright-core").is_dir():
+        return "playwright-core is not installed (make browser-deps runs npm ci)"
+    return None
+
+
+def first_traceback(entry: Entry) -> Optional[str]:
+    """The entry's first example that is a whole reproduced traceback."""
+    return next((t for t in entry.examples.match if "Traceback (most recent call last)" in t), None)
+
+
+def all_examples(kb: KnowledgeBase) -> list[tuple[str, str, str]]:
+    """(entry id, kind, text) for every example of every active entry."""
+    rows: list[tuple[str, str, str]] = []
+    for entry in kb.active:
+        rows += [(entry.id, "match", text) for text in entry.examples.match]
+        rows += [(entry.id, "no_match", text) for text in entry.examples.no_match]
+        rows += [(entry.id, "known_miss", miss.text) for miss in entry.examples.known_miss]
+    return rows
+
+
+def cli_top(text: str) -> Optional[str]:
+    """What ``peft-why`` ranks first with only the stages the browser runs."""
+    from peft_why.matcher.diagnose import diagnose_text
+
+    found = diagnose_text(text, top=1, stages=["regex", "lexical"])
+    return found[0].id if found else None
+
+
+def error_line(text: str) -> Optional[str]:
+    from peft_why.matcher.parse import parse
+
+    final = parse(text).final
+    return final.headline if final else None
+
+
+@dataclass(frozen=True)
+class BrowserRun:
+    job: dict[str, Any]
+    seen: dict[str, Any]
+    seconds: float
+
+
+@pytest.fixture(scope="session")
+def browser(kb: KnowledgeBase, site_url: str) -> BrowserRun:
+    """One Chromium session over the whole site; the tests assert on what it saw."""
+    reason = browser_unavailable()
+    if reason:
+        pytest.skip(reason)
+    pastes = []
+    for entry in kb.active:
+        text = first_traceback(entry)
+        if text and cli_top(text) == entry.id and len(pastes) < 6:
+            pastes.append({"text": text, "expect": entry.id})
+    searches = [TARGET_MODULES_QUERY] if "target-modules-not-found" in kb else []
+    search_expect = {TARGET_MODULES_QUERY: "target-modules-not-found"}
+    for entry in kb.active[:4]:
+        line = next((error_line(t) for t in entry.examples.match if error_line(t)), None)
+        if line and line not in search_expect:
+            searches.append(line[:120])
+            search_expect[line[:120]] = entry.id
+    ids = [entry.id for entry in kb.entries]
+    job = {
+        "base": site_url,
+        "chromium": chromium_path(),
+        "artifacts": str(ARTIFACTS),
+        "searches": searches,
+        "search_expect": search_expect,
+        "pastes": pastes,
+        "entryPages": ids,
+        "agreement": [text for _id, _kind, text in all_examples(kb)],
+        "screenshotPaste": pastes[0]["text"] if pastes else "ValueError: Attempting to unscale FP16 gradients.",
+        "screenshotEntry": "target-modules-not-found" if "target-modules-not-found" in kb else ids[0],
+    }
+    started = time.perf_counter()
+    done = subprocess.run(
+        ["node", str(ROOT / "tests" / "docs" / "browser.js")],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 0, f"the browser run failed:\n{done.stderr[-4000:]}"
+    return BrowserRun(job, json.loads(done.stdout), time.perf_counter() - started)

@@ -1,0 +1,80 @@
+"""The built site in headless Chromium: search, the paste page, every entry page, agreement with the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from peft_why.kb.loader import KnowledgeBase
+
+from .conftest import ARTIFACTS, BrowserRun, all_examples, cli_top
+
+pytestmark = pytest.mark.browser
+AGREEMENT_FLOOR = 0.95
+
+
+def test_search_box_finds_entry_by_its_error_text(browser: BrowserRun) -> None:
+    assert browser.job["searches"], "no entry has an error line to search for"
+    misses = []
+    for result in browser.seen["searches"]:
+        expect = browser.job["search_expect"][result["query"]]
+        paths = [urlparse(href).path for href in result["hrefs"]]
+        if not paths or not paths[0].endswith(f"/entries/{expect}/"):
+            misses.append(f"{result['query']!r}: expected entries/{expect}/ first, got {paths[:3]} ({result['meta']})")
+    assert not misses, "\n".join(misses)
+
+
+def test_paste_fragment_shows_the_right_entry_first(browser: BrowserRun) -> None:
+    assert browser.job["pastes"], "no entry has a reproduced traceback that the CLI ranks first"
+    wrong = [
+        f"{paste['expect']}: got {paste['ids']} ({paste['status']})"
+        for paste in browser.seen["pastes"]
+        if not paste["ids"] or paste["ids"][0] != paste["expect"]
+    ]
+    assert not wrong, "\n".join(wrong)
+    assert all(paste["box"].strip() for paste in browser.seen["pastes"]), "the #q= text did not fill the box"
+
+
+def test_every_entry_page_renders(browser: BrowserRun, kb: KnowledgeBase) -> None:
+    pages = {page["id"]: page for page in browser.seen["entryPages"]}
+    assert sorted(pages) == sorted(e.id for e in kb.entries)
+    broken = []
+    for entry in kb.entries:
+        page = pages[entry.id]
+        if page["status"] != 200 or page["h1"].strip().rstrip("¶") != entry.title:
+            broken.append(f"{entry.id}: HTTP {page['status']}, h1 {page['h1']!r}")
+        elif not {"symptom", "why-it-happens", "fix"} <= set(page["sections"]):
+            broken.append(f"{entry.id}: sections {page['sections']}")
+    assert not broken, "\n".join(broken)
+
+
+def test_browser_and_cli_rank_the_same_entry_first(browser: BrowserRun, kb: KnowledgeBase) -> None:
+    rows = all_examples(kb)
+    seen = browser.seen["agreement"]
+    assert len(seen) == len(rows)
+    disagreements = []
+    for (entry_id, kind, text), ranked in zip(rows, seen):
+        in_browser = ranked[0][0] if ranked else None
+        in_cli = cli_top(text)
+        if in_browser != in_cli:
+            snippet = " ".join(text.split())[-90:]
+            disagreements.append(f"{entry_id} {kind}: cli {in_cli}, browser {in_browser}: …{snippet}")
+    agreed = len(rows) - len(disagreements)
+    report = f"browser/CLI agreement (regex+lexical) {agreed}/{len(rows)}\n" + "\n".join(disagreements)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "agreement.txt").write_text(report + "\n", encoding="utf-8")
+    assert agreed >= AGREEMENT_FLOOR * len(rows), report
+
+
+def test_site_makes_no_outside_requests_and_raises_no_script_errors(browser: BrowserRun) -> None:
+    assert browser.seen["external"] == []
+    assert browser.seen["pageErrors"] == []
+
+
+def test_screenshots_of_paste_and_entry_pages_are_written(browser: BrowserRun) -> None:
+    names = sorted(Path(p).name for p in browser.seen["screenshots"])
+    assert names == ["entry-desktop.png", "entry-phone.png", "paste-desktop.png", "paste-phone.png"]
+    for shot in browser.seen["screenshots"]:
+        assert Path(shot).stat().st_size > 10_000, f"{shot} looks empty"
