@@ -44,3 +44,12 @@ typecheck: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Docs browser tests (tests/docs): chromium from apt and playwright-core from npm, each skipped when present.
+.PHONY: browser-deps docs
+test: browser-deps
+browser-deps:
+	.ci/browser-deps.sh
+
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict

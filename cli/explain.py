@@ -9,14 +9,16 @@ from __future__ import annotations
 from peft_why.kb.schema import Entry
 
 BANNERS = {
-    "preview": "!!! warning \"Preview entry\"\n    This entry is new and its patterns may still change.\n",
-    "retired": "!!! danger \"Retired entry\"\n    This failure is no longer diagnosed; see [{target}](../{target}/index.md).\n",
+    "preview": '!!! warning "Preview entry"\n    This entry is new and its patterns may still change.\n',
+    "retired": (
+        '!!! danger "Retired entry"\n    This failure is no longer diagnosed; see [{target}]({target}.md).\n'
+    ),
 }
 
 
 def entry_markdown(entry: Entry, *, for_site: bool = False) -> str:
     """The entry as Markdown. ``for_site`` adds MkDocs admonitions and page links."""
-    parts = [f"# {entry.title}\n", f"`{entry.id}` · area: **{entry.area}** · status: {entry.status}\n"]
+    parts = [f"# {entry.title}\n", _meta(entry, for_site=for_site)]
     banner = BANNERS.get(entry.status)
     if banner and for_site:
         parts.append(banner.format(target=entry.superseded_by or ""))
@@ -27,10 +29,20 @@ def entry_markdown(entry: Entry, *, for_site: bool = False) -> str:
     parts.append(_fix(entry))
     parts.append(_versions(entry))
     parts.append(_verify(entry))
-    parts.append(_examples(entry))
+    parts.append(_examples(entry, for_site=for_site))
     if entry.references:
         parts.append("## References\n\n" + "".join(f"- {ref}\n" for ref in entry.references))
     return "\n".join(part for part in parts if part)
+
+
+def _meta(entry: Entry, *, for_site: bool) -> str:
+    if not for_site:
+        return f"`{entry.id}` · area: **{entry.area}** · status: {entry.status}\n"
+    return (
+        f'<p class="kb-meta"><code>{entry.id}</code>'
+        f'<span class="kb-badge kb-badge--area">{entry.area}</span>'
+        f'<span class="kb-badge kb-badge--{entry.status}">{entry.status}</span></p>\n'
+    )
 
 
 def _symptoms(entry: Entry) -> str:
@@ -60,7 +72,8 @@ def _versions(entry: Entry) -> str:
     if entry.fixed_in:
         rows.append("Fixed in: " + ", ".join(f"{pkg} {ver}" for pkg, ver in sorted(entry.fixed_in.items())))
     if entry.reviewed:
-        rows.append("Last reviewed against: " + ", ".join(f"{p} {v}" for p, v in sorted(entry.reviewed.items())))
+        reviewed = ", ".join(f"{pkg} {ver}" for pkg, ver in sorted(entry.reviewed.items()))
+        rows.append(f"Last reviewed against: {reviewed}")
     if entry.reproduced:
         note = f" — {entry.reproduced.note}" if entry.reproduced.note else ""
         rows.append(f"Reproduced: {entry.reproduced.how}{note}")
@@ -80,11 +93,25 @@ def _verify(entry: Entry) -> str:
     )
 
 
-def _examples(entry: Entry) -> str:
+def _examples(entry: Entry, *, for_site: bool = False) -> str:
     if not entry.examples.match:
         return ""
     blocks = ["## Examples\n", "Pastes that peft-why matches to this entry:\n"]
-    for example in entry.examples.match:
+    for number, example in enumerate(entry.examples.match):
         fence = "````" if "```" in example else "```"
-        blocks.append(f"{fence}text\n{example.rstrip()}\n{fence}\n")
+        block = f"{fence}text\n{example.rstrip()}\n{fence}\n"
+        if for_site:  # collapsible on the site, so a long traceback does not bury the rest of the page
+            marker = "???+" if number == 0 else "???"
+            lines = block.splitlines(keepends=True)
+            indented = "".join(f"    {line}" if line.strip() else line for line in lines)
+            block = f'{marker} example "{_example_kind(example)}"\n\n{indented}'
+        blocks.append(block)
     return "\n".join(blocks)
+
+
+def _example_kind(text: str) -> str:
+    if "Traceback (most recent call last)" in text:
+        return "Reproduced traceback"
+    if len(text.strip().splitlines()) == 1 and ": " in text and text.split(":", 1)[0].strip().isidentifier():
+        return "Error line"
+    return "Log excerpt" if len(text.strip().splitlines()) > 1 else "Described in words"

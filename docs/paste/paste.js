@@ -112,9 +112,12 @@
       list.append(item);
     });
     const partial = reply.complete ? "" : " (time budget reached: some patterns were skipped)";
+    const count = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+    const took = `${reply.ms.toFixed(0)} ms${partial}`;
+    const searched = count(reply.entries, "entry", "entries");
     status.textContent = reply.results.length
-      ? `${reply.results.length} match${reply.results.length > 1 ? "es" : ""} · ${reply.entries} entries · ${reply.stages.join(" + ")} · ${reply.ms.toFixed(0)} ms${partial}`
-      : `no match among ${reply.entries} entries · ${reply.ms.toFixed(0)} ms${partial}`;
+      ? `${count(reply.results.length, "match", "matches")} · ${searched} · ${reply.stages.join(" + ")} · ${took}`
+      : `no match among ${searched} · ${took}`;
   }
 
   let runs = 0;

@@ -18,10 +18,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
-
 from peft_why.kb.loader import KnowledgeBase, load_kb
 from peft_why.kb.schema import Entry
 
@@ -40,10 +39,20 @@ class BuiltSite:
     log: str
 
 
-def build_site(out: Path, env: Optional[dict[str, str]] = None) -> subprocess.CompletedProcess[str]:
+def build_site(out: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``mkdocs build --strict`` of this checkout into ``out``, with the test process's Python."""
     run_env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})}
-    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"), "-d", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "mkdocs",
+        "build",
+        "--strict",
+        "-f",
+        str(ROOT / "mkdocs.yml"),
+        "-d",
+        str(out),
+    ]
     return subprocess.run(command, capture_output=True, text=True, env=run_env, timeout=300, check=False)
 
 
@@ -63,7 +72,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -80,12 +89,12 @@ def site_url(site: BuiltSite) -> Iterator[str]:
         server.server_close()
 
 
-def chromium_path() -> Optional[str]:
+def chromium_path() -> str | None:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     return found or next((p for p in CHROMIUM_CANDIDATES if os.access(p, os.X_OK)), None)
 
 
-def browser_unavailable() -> Optional[str]:
+def browser_unavailable() -> str | None:
     """Why the browser tests cannot run here, or None."""
     if chromium_path() is None:
         return "chromium is not installed (make browser-deps installs Debian's chromium)"
@@ -96,7 +105,7 @@ def browser_unavailable() -> Optional[str]:
     return None
 
 
-def first_traceback(entry: Entry) -> Optional[str]:
+def first_traceback(entry: Entry) -> str | None:
     """The entry's first example that is a whole reproduced traceback."""
     return next((t for t in entry.examples.match if "Traceback (most recent call last)" in t), None)
 
@@ -111,7 +120,7 @@ def all_examples(kb: KnowledgeBase) -> list[tuple[str, str, str]]:
     return rows
 
 
-def cli_top(text: str) -> Optional[str]:
+def cli_top(text: str) -> str | None:
     """What ``peft-why`` ranks first with only the stages the browser runs."""
     from peft_why.matcher.diagnose import diagnose_text
 
@@ -119,7 +128,7 @@ def cli_top(text: str) -> Optional[str]:
     return found[0].id if found else None
 
 
-def error_line(text: str) -> Optional[str]:
+def error_line(text: str) -> str | None:
     from peft_why.matcher.parse import parse
 
     final = parse(text).final
@@ -161,7 +170,9 @@ def browser(kb: KnowledgeBase, site_url: str) -> BrowserRun:
         "pastes": pastes,
         "entryPages": ids,
         "agreement": [text for _id, _kind, text in all_examples(kb)],
-        "screenshotPaste": pastes[0]["text"] if pastes else "ValueError: Attempting to unscale FP16 gradients.",
+        "screenshotPaste": pastes[0]["text"]
+        if pastes
+        else "ValueError: Attempting to unscale FP16 gradients.",
         "screenshotEntry": "target-modules-not-found" if "target-modules-not-found" in kb else ids[0],
     }
     started = time.perf_counter()

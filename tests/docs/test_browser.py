@@ -6,7 +6,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-
 from peft_why.kb.loader import KnowledgeBase
 
 from .conftest import ARTIFACTS, BrowserRun, all_examples, cli_top
@@ -22,7 +21,9 @@ def test_search_box_finds_entry_by_its_error_text(browser: BrowserRun) -> None:
         expect = browser.job["search_expect"][result["query"]]
         paths = [urlparse(href).path for href in result["hrefs"]]
         if not paths or not paths[0].endswith(f"/entries/{expect}/"):
-            misses.append(f"{result['query']!r}: expected entries/{expect}/ first, got {paths[:3]} ({result['meta']})")
+            misses.append(
+                f"{result['query']!r}: expected entries/{expect}/ first, got {paths[:3]} ({result['meta']})"
+            )
     assert not misses, "\n".join(misses)
 
 
