@@ -112,9 +112,9 @@ def match_command(
         if fmt == "json":
             render_json(result, sys.stdout)
         elif fmt == "markdown":
-            render_markdown(result, entries, sys.stdout)
+            render_markdown(result, entries, sys.stdout, paste=source.text)
         else:
-            render_text(result, entries, sys.stdout, show_source=len(files) > 1)
+            render_text(result, entries, sys.stdout, show_source=len(files) > 1, paste=source.text)
         sys.stdout.flush()
     sys.exit(exit_code(results))
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import IO, TYPE_CHECKING
+from urllib.parse import quote
 
 from peft_why.kb.schema import Entry
 from peft_why.matcher.types import Diagnosis
@@ -18,6 +20,13 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
 CLOSE_RUNNER_UP = 0.1
+# The paste page (docs/paste/paste.js) applies the same redaction and cap to a #q= fragment.
+MAX_PASTE_CHARS = 6000
+_REDACTIONS = (
+    (re.compile(r"\bhf_[A-Za-z0-9]{8,}"), "hf_<redacted>"),
+    (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"), "<email>"),
+    (re.compile(r"(/home/|/Users/|[A-Za-z]:\\Users\\)[^\s/\\\"']+"), r"\1<user>"),
+)
 
 
 def docs_link(entry_id: str) -> str | None:
@@ -26,12 +35,35 @@ def docs_link(entry_id: str) -> str | None:
     return f"{base.rstrip('/')}/entries/{entry_id}/" if base else None
 
 
+def redact_paste(text: str) -> str:
+    """Hugging Face tokens, e-mail addresses and home-directory user names out; a long paste keeps its end."""
+    for pattern, replacement in _REDACTIONS:
+        text = pattern.sub(replacement, text)
+    if len(text) > MAX_PASTE_CHARS:
+        text = text[-MAX_PASTE_CHARS:]
+        cut = text.find("\n")
+        if 0 <= cut < 200:
+            text = text[cut + 1 :]
+    return text
+
+
+def paste_link(text: str | None) -> str | None:
+    """The docs paste page with this (redacted) paste in its fragment, when ``PEFT_WHY_DOCS_URL`` is set.
+
+    A fragment is never sent to the server, so the paste stays on the user's machine.
+    """
+    base = os.environ.get("PEFT_WHY_DOCS_URL", "").strip()
+    if not base or not text or not text.strip():
+        return None
+    return f"{base.rstrip('/')}/paste/#q={quote(redact_paste(text), safe='')}"
+
+
 def render_json(result: MatchResult, out: IO[str]) -> None:
     """One JSON object per input, one per line."""
     out.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
 
 
-def render_markdown(result: MatchResult, entries: dict[str, Entry], out: IO[str]) -> None:
+def render_markdown(result: MatchResult, entries: dict[str, Entry], out: IO[str], *, paste: str | None = None) -> None:
     """A Markdown block, e.g. for an issue or a chat message."""
     out.write(f"### peft-why: `{result.source}`\n\n")
     if result.status == "error":
@@ -39,6 +71,9 @@ def render_markdown(result: MatchResult, entries: dict[str, Entry], out: IO[str]
         return
     if not result.diagnoses:
         out.write("No known PEFT failure matches this paste.\n\n")
+        link = paste_link(paste)
+        if link:
+            out.write(f"Try the paste page: {link}\n\n")
         return
     for rank, diagnosis in enumerate(result.diagnoses, start=1):
         entry = entries[diagnosis.id]
@@ -57,7 +92,14 @@ def render_markdown(result: MatchResult, entries: dict[str, Entry], out: IO[str]
     out.write("\n")
 
 
-def render_text(result: MatchResult, entries: dict[str, Entry], out: IO[str], *, show_source: bool) -> None:
+def render_text(
+    result: MatchResult,
+    entries: dict[str, Entry],
+    out: IO[str],
+    *,
+    show_source: bool,
+    paste: str | None = None,
+) -> None:
     """The human view: best entry in full, the runner-up when it is close."""
     from rich.console import Console, Group
     from rich.panel import Panel
@@ -72,6 +114,9 @@ def render_text(result: MatchResult, entries: dict[str, Entry], out: IO[str], *,
         return
     if not result.diagnoses:
         console.print("No known PEFT failure matches this paste.")
+        link = paste_link(paste)
+        if link:
+            console.print(Text.assemble(("Try the paste page: ", "dim"), link), soft_wrap=True)
         return
     best = result.diagnoses[0]
     entry = entries[best.id]

@@ -78,6 +78,13 @@ async function main() {
       await page.close();
     }
 
+    if (job.redactProbe) {
+      page = await newPage();
+      await page.goto(`${job.base}paste/#q=${encodeURIComponent(job.redactProbe)}`, { waitUntil: "load" });
+      out.redacted = (await settledPaste(page)).box;
+      await page.close();
+    }
+
     page = await newPage();
     for (const id of job.entryPages) {
       const response = await page.goto(`${job.base}entries/${id}/`, { waitUntil: "load" });
@@ -118,7 +125,7 @@ async function main() {
         await page.screenshot({ path: pasteShot, fullPage: true });
         await page.goto(`${job.base}entries/${job.screenshotEntry}/`, { waitUntil: "load" });
         const entryShot = path.join(job.artifacts, `entry-${name}.png`);
-        await page.screenshot({ path: entryShot, fullPage: false });
+        await page.screenshot({ path: entryShot, fullPage: true });
         out.screenshots.push(pasteShot, entryShot);
         await page.close();
       }

@@ -27,6 +27,10 @@ from peft_why.kb.schema import Entry
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / ".artifacts"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+REDACT_PROBE = (
+    'File "/home/alice/train.py", line 3, in <module>\n'
+    "OSError: hf_AbCdEfGhIjKlMnOpQrStUv rejected for alice@example.com (C:\\Users\\alice\\cache)"
+)
 TARGET_MODULES_QUERY = "Target modules {'q_proj'} not found"
 
 
@@ -169,6 +173,7 @@ def browser(kb: KnowledgeBase, site_url: str) -> BrowserRun:
         "search_expect": search_expect,
         "pastes": pastes,
         "entryPages": ids,
+        "redactProbe": REDACT_PROBE,
         "agreement": [text for _id, _kind, text in all_examples(kb)],
         "screenshotPaste": pastes[0]["text"]
         if pastes

@@ -38,6 +38,13 @@ def test_paste_fragment_shows_the_right_entry_first(browser: BrowserRun) -> None
     assert all(paste["box"].strip() for paste in browser.seen["pastes"]), "the #q= text did not fill the box"
 
 
+def test_paste_fragment_is_redacted_like_the_cli_link(browser: BrowserRun) -> None:
+    from peft_why.cli.render import redact_paste
+
+    assert browser.seen["redacted"] == redact_paste(browser.job["redactProbe"])
+    assert "alice" not in browser.seen["redacted"] and "hf_AbCd" not in browser.seen["redacted"]
+
+
 def test_every_entry_page_renders(browser: BrowserRun, kb: KnowledgeBase) -> None:
     pages = {page["id"]: page for page in browser.seen["entryPages"]}
     assert sorted(pages) == sorted(e.id for e in kb.entries)
