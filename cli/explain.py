@@ -47,15 +47,43 @@ def _meta(entry: Entry, *, for_site: bool) -> str:
 
 def _symptoms(entry: Entry) -> str:
     lines = ["## Symptom\n"]
+    typical = typical_message(entry)
+    if typical:
+        lines += ["What you see:", "", _fenced(typical, "text"), ""]
+    if entry.symptoms:
+        lines += ["Patterns peft-why recognises:", ""]
     for symptom in entry.symptoms:
         kinds = f" ({', '.join(symptom.exception)})" if symptom.exception else ""
-        lines.append(f"- {symptom.scope}{kinds}: `{symptom.regex}`")
+        lines.append(f"- {symptom.scope}{kinds}: {_code_span(symptom.regex)}")
     if entry.aliases:
         lines.append("")
         lines.append("Also described as:")
         lines.append("")
         lines.extend(f"- {alias}" for alias in entry.aliases)
     return "\n".join(lines) + "\n"
+
+
+def typical_message(entry: Entry, limit: int = 400) -> str:
+    """The exception line of the entry's first example that has one: what a user actually sees."""
+    from peft_why.matcher.parse import parse
+
+    for example in entry.examples.match:
+        final = parse(example).final
+        if final is not None and final.message:
+            line = final.headline
+            return line if len(line) <= limit else line[: limit - 1] + "…"
+    return ""
+
+
+def _code_span(text: str) -> str:
+    ticks = "``" if "`" in text else "`"
+    pad = " " if ticks == "``" else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def _fenced(text: str, language: str) -> str:
+    fence = "````" if "```" in text else "```"
+    return f"{fence}{language}\n{text.rstrip()}\n{fence}"
 
 
 def _fix(entry: Entry) -> str:

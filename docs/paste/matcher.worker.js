@@ -247,7 +247,7 @@ function typeMatches(printed, names) {
 }
 
 function shortPattern(pattern, limit = 60) {
-  return JSON.stringify(pyLen(pattern) <= limit ? pattern : pyHead(pattern, limit - 1) + "\u2026");
+  return `"${pyLen(pattern) <= limit ? pattern : pyHead(pattern, limit - 1) + "\u2026"}"`;
 }
 
 function symptomHit(trace, symptom, hits) {

@@ -40,8 +40,15 @@ async function search(page, base, query) {
   } catch (_error) {
     return { query, hrefs: [], meta: await page.textContent(".md-search-result__meta").catch(() => "") };
   }
-  await page.waitForTimeout(300); // the result list is replaced once per keystroke; let the last one land
-  const hrefs = await page.$$eval(".md-search-result__item > .md-search-result__link", (links) => links.map((a) => a.href));
+  // The list is replaced once per keystroke, asynchronously: read it until two reads agree.
+  const read = () => page.$$eval(".md-search-result__item > .md-search-result__link", (links) => links.map((a) => a.href));
+  let hrefs = await read();
+  for (let tries = 0; tries < 20; tries++) {
+    await page.waitForTimeout(400);
+    const again = await read();
+    if (JSON.stringify(again) === JSON.stringify(hrefs)) break;
+    hrefs = again;
+  }
   return { query, hrefs, meta: await page.textContent(".md-search-result__meta") };
 }
 

@@ -159,7 +159,7 @@ def browser(kb: KnowledgeBase, site_url: str) -> BrowserRun:
             pastes.append({"text": text, "expect": entry.id})
     searches = [TARGET_MODULES_QUERY] if "target-modules-not-found" in kb else []
     search_expect = {TARGET_MODULES_QUERY: "target-modules-not-found"}
-    for entry in kb.active[:4]:
+    for entry in kb.active[:6]:
         line = next((error_line(t) for t in entry.examples.match if error_line(t)), None)
         if line and line not in search_expect:
             searches.append(line[:120])

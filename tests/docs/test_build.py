@@ -27,7 +27,9 @@ def test_strict_build_has_a_page_at_entries_id_for_every_entry(site: BuiltSite, 
     for entry in kb.entries:
         page = site.path / "entries" / entry.id / "index.html"
         assert page.is_file(), f"no page for {entry.id}"
-        assert entry.fix.summary.split("`")[0][:40] in page.read_text(encoding="utf-8")
+        html = page.read_text(encoding="utf-8")
+        assert f'<p class="kb-meta"><code>{entry.id}</code>' in html
+        assert 'id="why-it-happens"' in html and 'id="fix"' in html
     for page in ("index.html", "paste/index.html", "entries/index.html", "schema/index.html"):
         assert (site.path / page).is_file(), page
 
