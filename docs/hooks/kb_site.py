@@ -20,6 +20,7 @@ from typing import Any
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort
 from mkdocs.structure.files import File, Files
+
 from peft_why.cli.explain import entry_markdown
 from peft_why.kb.lint import lint
 from peft_why.kb.loader import KnowledgeBase, load_kb
@@ -73,9 +74,7 @@ def _by_area(entries: list[Entry]) -> dict[str, list[Entry]]:
     """Entries grouped by area, areas in schema order, entries by title within an area."""
     grouped: dict[str, list[Entry]] = {}
     for area in AREA_TITLES:
-        members = sorted(
-            (e for e in entries if e.area == area), key=lambda e: (e.is_retired, e.title.lower())
-        )
+        members = sorted((e for e in entries if e.area == area), key=lambda e: (e.is_retired, e.title.lower()))
         if members:
             grouped[area] = members
     for entry in entries:  # an area added to the schema later still gets a section
@@ -90,9 +89,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     for entry in kb.entries:
         files.append(File.generated(config, f"entries/{entry.id}.md", content=entry_page(entry)))
     files.append(File.generated(config, NAV_PLACEHOLDER, content=index_page(kb)))
-    files.append(
-        File.generated(config, "paste/kb.json", content=json.dumps(browser_export(kb), ensure_ascii=False))
-    )
+    files.append(File.generated(config, "paste/kb.json", content=json.dumps(browser_export(kb), ensure_ascii=False)))
     return files
 
 
@@ -136,9 +133,7 @@ def browser_export(kb: KnowledgeBase) -> dict[str, Any]:
         symptoms = []
         for symptom in entry.symptoms:
             flags, body = split_flags(symptom.regex)
-            symptoms.append(
-                {"scope": symptom.scope, "exception": symptom.exception, "flags": flags, "body": body}
-            )
+            symptoms.append({"scope": symptom.scope, "exception": symptom.exception, "flags": flags, "body": body})
         entries.append(
             {
                 "id": entry.id,
@@ -173,11 +168,7 @@ def _lexical_export(index: Any) -> dict[str, Any] | None:
         from peft_why.matcher import lexical
     except ImportError:
         return None
-    built = (
-        index.lexical
-        if hasattr(index, "lexical")
-        else lexical.build_lexical_index(lexical.entry_texts(index))
-    )
+    built = index.lexical if hasattr(index, "lexical") else lexical.build_lexical_index(lexical.entry_texts(index))
     return {
         "k1": lexical.K1,
         "min_score": lexical.MIN_SCORE,

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from peft_why.kb.loader import KnowledgeBase, load_kb
 from peft_why.kb.schema import Entry
 
@@ -175,9 +176,7 @@ def browser(kb: KnowledgeBase, site_url: str) -> BrowserRun:
         "entryPages": ids,
         "redactProbe": REDACT_PROBE,
         "agreement": [text for _id, _kind, text in all_examples(kb)],
-        "screenshotPaste": pastes[0]["text"]
-        if pastes
-        else "ValueError: Attempting to unscale FP16 gradients.",
+        "screenshotPaste": pastes[0]["text"] if pastes else "ValueError: Attempting to unscale FP16 gradients.",
         "screenshotEntry": "target-modules-not-found" if "target-modules-not-found" in kb else ids[0],
     }
     started = time.perf_counter()

@@ -6,6 +6,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+
 from peft_why.kb.loader import KnowledgeBase
 
 from .conftest import ARTIFACTS, TARGET_MODULES_QUERY, BrowserRun, all_examples, cli_top

@@ -9,6 +9,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+
 from peft_why.cli.explain import entry_markdown
 from peft_why.kb.loader import KnowledgeBase
 
@@ -100,9 +101,7 @@ def _broken_entry(entry_id: str, extra: str | None) -> str:
 def test_build_fails_on_kb_problems(tmp_path: Path, entry_id: str) -> None:
     kb_dir = tmp_path / "kb"
     kb_dir.mkdir()
-    (kb_dir / f"{entry_id}.yaml").write_text(
-        _broken_entry(entry_id, BROKEN_ENTRIES[entry_id]), encoding="utf-8"
-    )
+    (kb_dir / f"{entry_id}.yaml").write_text(_broken_entry(entry_id, BROKEN_ENTRIES[entry_id]), encoding="utf-8")
     done = build_site(tmp_path / "site", env={"PEFT_WHY_KB_PATH": str(kb_dir)})
     output = done.stdout + done.stderr
     assert done.returncode != 0, output

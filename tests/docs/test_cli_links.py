@@ -6,6 +6,7 @@ from urllib.parse import unquote
 
 import pytest
 from click.testing import CliRunner
+
 from peft_why.cli.main import cli
 from peft_why.cli.render import MAX_PASTE_CHARS, paste_link, redact_paste
 

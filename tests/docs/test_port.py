@@ -11,6 +11,7 @@ import shutil
 import subprocess
 
 import pytest
+
 from peft_why.kb.loader import KnowledgeBase
 from peft_why.matcher.index import key_texts
 from peft_why.matcher.parse import parse
