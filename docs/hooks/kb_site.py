@@ -104,7 +104,7 @@ def index_page(kb: KnowledgeBase) -> str:
     active = len(kb.active)
     lines = [
         "# Known failures\n",
-        f"{active} failures that peft-why recognises, grouped by where they happen. "
+        f"{active} failure{'' if active == 1 else 's'} that peft-why recognises, grouped by where they happen. "
         "Have a traceback? [Paste it](../paste/index.md) and the site finds the entry for you.\n",
     ]
     for area, entries in _by_area(kb.entries).items():
