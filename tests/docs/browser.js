@@ -119,6 +119,13 @@ async function main() {
         }
         return rows;
       }, job.agreement);
+      // A huge paste must come back (or be cut off by the watchdog) and leave the page usable.
+      out.hugePaste = await page.evaluate(async (tail) => {
+        const huge = "  File \"x.py\", line 1, in f\n".repeat(100000) + tail;
+        const first = await window.peftWhy.match(huge, 1).then((r) => "ok", (e) => "error: " + e.message);
+        const after = await window.peftWhy.match(tail, 1).then((r) => r.results.map((d) => d.id), (e) => "error: " + e.message);
+        return { first, after };
+      }, job.agreement[0]);
       await page.close();
     }
 

@@ -105,6 +105,9 @@ def browser_unavailable() -> str | None:
         return "chromium is not installed (make browser-deps installs Debian's chromium)"
     if shutil.which("node") is None:
         return "node is not installed"
+    version = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    if int(version.lstrip("v").split(".")[0] or 0) < 20:
+        return f"playwright-core needs node >= 20, found {version}"
     if not (ROOT / "node_modules" / "playwright-core").is_dir():
         return "playwright-core is not installed (make browser-deps runs npm ci)"
     return None

@@ -82,6 +82,12 @@ def test_browser_and_cli_rank_the_same_entry_first(browser: BrowserRun, kb: Know
     assert agreed >= AGREEMENT_FLOOR * len(rows), report
 
 
+def test_huge_paste_finishes_or_times_out_and_the_page_keeps_working(browser: BrowserRun) -> None:
+    huge = browser.seen["hugePaste"]
+    assert huge["first"] == "ok" or huge["first"].endswith("ran out of time on this paste"), huge
+    assert isinstance(huge["after"], list), huge
+
+
 def test_site_makes_no_outside_requests_and_raises_no_script_errors(browser: BrowserRun) -> None:
     assert browser.seen["external"] == []
     assert browser.seen["pageErrors"] == []
