@@ -165,9 +165,10 @@ def browser(kb: KnowledgeBase, site_url: str) -> BrowserRun:
     search_expect = {TARGET_MODULES_QUERY: "target-modules-not-found"}
     for entry in kb.active[:6]:
         line = next((error_line(t) for t in entry.examples.match if error_line(t)), None)
-        if line and line not in search_expect:
-            searches.append(line[:120])
-            search_expect[line[:120]] = entry.id
+        query = " ".join(line.split())[:120] if line else ""  # a typed Enter would leave the search box
+        if query and query not in search_expect:
+            searches.append(query)
+            search_expect[query] = entry.id
     ids = [entry.id for entry in kb.entries]
     job = {
         "base": site_url,
