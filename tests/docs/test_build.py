@@ -8,8 +8,6 @@ import textwrap
 from pathlib import Path
 from types import ModuleType
 
-import pytest
-
 from peft_why.cli.explain import entry_markdown
 from peft_why.kb.loader import KnowledgeBase
 
@@ -97,17 +95,18 @@ def _broken_entry(entry_id: str, extra: str | None) -> str:
     return textwrap.dedent(body) + (extra or "")
 
 
-@pytest.mark.parametrize("entry_id", sorted(BROKEN_ENTRIES))
-def test_build_fails_on_kb_problems(tmp_path: Path, entry_id: str) -> None:
+def test_build_fails_on_kb_problems_and_lists_them_all(tmp_path: Path) -> None:
     kb_dir = tmp_path / "kb"
     kb_dir.mkdir()
-    (kb_dir / f"{entry_id}.yaml").write_text(_broken_entry(entry_id, BROKEN_ENTRIES[entry_id]), encoding="utf-8")
+    for entry_id, extra in BROKEN_ENTRIES.items():
+        (kb_dir / f"{entry_id}.yaml").write_text(_broken_entry(entry_id, extra), encoding="utf-8")
     done = build_site(tmp_path / "site", env={"PEFT_WHY_KB_PATH": str(kb_dir)})
     output = done.stdout + done.stderr
     assert done.returncode != 0, output
-    expected = {
-        "unknown-check": "verify: no check named 'no_such_check_anywhere'",
-        "dangling-successor": "superseded_by: names unknown entry 'no-such-entry'",
-        "too-few-examples": "examples.match: needs at least 3 texts",
-    }[entry_id]
-    assert f"{entry_id}: {expected}" in output, output
+    assert "the docs are not built" in output, output
+    for expected in (
+        "unknown-check: verify: no check named 'no_such_check_anywhere'",
+        "dangling-successor: superseded_by: names unknown entry 'no-such-entry'",
+        "too-few-examples: examples.match: needs at least 3 texts",
+    ):
+        assert expected in output, output
