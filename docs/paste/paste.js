@@ -170,6 +170,16 @@
     run();
     box.focus();
   });
+  document.getElementById("paste-link").addEventListener("click", () => {
+    if (!box.value.trim()) return;
+    const url = `${window.location.pathname}#q=${encodeURIComponent(redact(box.value))}`;
+    window.history.replaceState(null, "", url); // no hashchange: the results already show this paste
+    const copied = navigator.clipboard ? navigator.clipboard.writeText(window.location.href) : Promise.reject();
+    copied.then(
+      () => (status.textContent = "link copied (tokens, e-mails and user names redacted)"),
+      () => (status.textContent = "the address bar now holds a link to this paste (redacted)"),
+    );
+  });
   window.addEventListener("hashchange", fromFragment);
   window.peftWhy = { match, redact };
   fromFragment();
