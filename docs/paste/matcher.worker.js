@@ -40,7 +40,7 @@ function py(source, flags = "") {
 }
 
 // ---- normalise.py -------------------------------------------------------------------------
-const ANSI = /(?:\x1B[@-Z\\-_]|[\x80-\x9A\x9C-\x9F]|(?:\x1B\[|\x9B)[0-?]*[ -/]*[@-~])|\x1B\][^\x07\x1B]*(?:\x07|\x1B\\)/g;
+const ANSI = /\x1B\][^\x07\x1B\n]*(?:\x07|\x1B\\)|(?:\x1B[@-Z\\-_]|[\x80-\x9A\x9C-\x9F]|(?:\x1B\[|\x9B)[0-?]*[ -/]*[@-~])/g;
 const CONTROL = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]/g;
 const HTML_ENTITY = /&(?:[a-zA-Z]{2,8}|#\d{1,6}|#x[0-9a-fA-F]{1,6});/;
 const NAMED_ENTITIES = {
@@ -48,17 +48,25 @@ const NAMED_ENTITIES = {
   ndash: "\u2013", lsquo: "\u2018", rsquo: "\u2019", ldquo: "\u201c", rdquo: "\u201d", copy: "\u00a9",
 };
 
-const PATH = py("(?:[A-Za-z]:)?(?:[\\\\/][^\\s\"'<>:|\\\\/]+){2,}[\\\\/](?=(?:site|dist)-packages[\\\\/])", "g");
-const HOME = py("(?:/home|/Users|/root|C:\\\\Users)[\\\\/][^\\s\"'/\\\\]+", "g");
+const URL_RE = py("\\bhttps?://[^\\s\"'<>)\\]]+", "g");
+const EMAIL = py("\\b[\\w.+\\-]{1,64}@[\\w\\-]{1,63}(?:\\.[\\w\\-]{1,63}){1,8}\\b", "g");
+const PATH = py("(?:(?<=[\\s\"'(=,\\[])|^)(?:[A-Za-z]:|~)?[\\\\/][^\\s\"'<>|]*?[\\\\/](?=(?:site|dist)-packages[\\\\/])", "gm");
+const ENV_REST = py("<env>/(?:site|dist)-packages\\\\[^\\s\"'<>|]*", "g");
+const HOME = py("(?:/home|/Users|/root|[A-Za-z]:\\\\Users)(?:[\\\\/][^\\s\"'/\\\\]+)?", "g");
+const UUID = py("\\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\b", "g");
+const OBJECT_AT = py("<([\\w.]{1,200}) object at 0x[0-9a-fA-F]+>", "g");
 const TIMESTAMP = py(
-  "\\b\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d+)?(?:Z|[+\\-]\\d{2}:?\\d{2})?\\b|\\b\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d+)?\\b",
+  "\\b\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d+)?(?:Z|[+\\-]\\d{2}:?\\d{2})?(?!\\d)" +
+    "|\\b\\d{2}/\\d{2}/\\d{4} \\d{2}:\\d{2}:\\d{2}(?:[.,]\\d+)?|\\b\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d+)?\\b",
   "g",
 );
-const HEX = py("\\b0x[0-9a-fA-F]+\\b|\\b(?=[0-9a-f]*\\d)[0-9a-f]{12,}\\b", "g");
-const SIZE = /torch\.Size\(\[([^\]]*)\]\)/g;
-const NUMBER = py("(?<![A-Za-z_\\d.])[\\-+]?\\d+(?:\\.\\d+)?(?:e[\\-+]?\\d+)?(?![A-Za-z_\\d])", "g");
+const HEX = py("\\b(?:0x[0-9a-fA-F]+|[0-9a-f]{12,40})\\b", "g");
+const SIZE = /torch\.Size\(\[([^\]]{0,200})\]\)/g;
+const NUMBER = py("(?<![A-Za-z_\\d.<])[\\-+]?\\d+(?:\\.\\d+)?(?:e[\\-+]?\\d+)?(?![A-Za-z_\\d])", "g");
 const QUOTED = /'([^'\n]{1,200})'|"([^"\n]{1,200})"/g;
 const IDENTIFIER = py("^[A-Za-z_][\\w.]*$");
+const EMPTY_SIZE_TOKEN = "<torch-size-zero>";
+const MAX_MASKED_LINE = 4000;
 const DTYPES = new Set(
   "float16 bfloat16 float32 float64 half float int8 int4 uint8 fp16 bf16 fp32 nf4 fp4 Half Float BFloat16".split(" "),
 );
@@ -79,22 +87,37 @@ function unescapeHtml(text) {
 }
 
 function mask(text) {
-  text = text.replace(PATH, "<env>/");
-  text = text.replace(HOME, "<home>");
+  if (text.length > MAX_MASKED_LINE && text.split("\n").some((line) => pyLen(line) > MAX_MASKED_LINE)) {
+    text = text.split("\n").map((line) => pyHead(line, MAX_MASKED_LINE)).join("\n");
+  }
+  if (text.includes("://")) text = text.replace(URL_RE, "<url>");
+  if (text.includes("@")) text = text.replace(EMAIL, "<email>");
+  if (text.includes("-packages")) {
+    text = text.replace(PATH, "<env>/");
+    if (text.includes("\\")) text = text.replace(ENV_REST, (found) => found.replace(/\\/g, "/"));
+  }
+  if (["/home", "/Users", "/root", "\\Users"].some((part) => text.includes(part))) text = text.replace(HOME, "<home>");
+  text = text.replace(UUID, "<uuid>");
+  if (text.includes(" object at 0x")) text = text.replace(OBJECT_AT, "<$1 object>");
   text = text.replace(TIMESTAMP, "<time>");
-  text = text.replace(HEX, "<hex>");
-  text = text.replace(SIZE, (_m, dims) => {
-    const parts = dims.split(",").map((d) => d.trim()).filter((d) => d);
-    if (parts.length === 1 && parts[0] === "0") return "torch.Size([0])";
-    return "torch.Size([" + parts.map(() => "<n>").join(", ") + "])";
-  });
+  text = text.replace(HEX, (word) => (word.startsWith("0x") || /\d/.test(word) ? "<hex>" : word));
+  if (text.includes("Size([")) {
+    text = text.replace(SIZE, (_m, dims) => {
+      const parts = dims.split(",").map(pyStrip).filter((d) => d);
+      if (parts.length === 1 && parts[0] === "0") return EMPTY_SIZE_TOKEN;
+      return "torch.Size([" + parts.map(() => "<n>").join(", ") + "])";
+    });
+  }
   text = text.replace(QUOTED, (_m, single, double) => {
     const inner = single !== undefined ? single : double;
     const quote = single !== undefined ? "'" : '"';
-    if (DTYPES.has(inner) || (IDENTIFIER.test(inner) && pyLen(inner) <= 60)) return quote + inner + quote;
+    if (DTYPES.has(inner) || (IDENTIFIER.test(inner) && pyLen(inner) <= 60) || inner.includes("<env>/")) {
+      return quote + inner + quote;
+    }
     return quote + "<str>" + quote;
   });
-  return text.replace(NUMBER, "<n>");
+  text = text.replace(NUMBER, "<n>");
+  return text.split(EMPTY_SIZE_TOKEN).join("torch.Size([0])");
 }
 
 // Python indexes strings by code point, JavaScript by UTF-16 unit.
