@@ -141,115 +141,444 @@ function pyRstrip(text) {
   return text.replace(/\s+$/u, "");
 }
 
-// ---- parse.py -------------------------------------------------------------------------------
-const FRAME = py('^\\s*File "(?<path>[^"]+)", line (?<lineno>\\d+)(?:, in (?<func>[^\\n]+?))?\\s*$');
-const TRACEBACK_HEAD = py("^\\s*Traceback \\(most recent call last\\):\\s*$");
-const CAUSE = py("^\\s*The above exception was the direct cause of the following exception:");
-const CONTEXT = py("^\\s*During handling of the above exception, another exception occurred:");
-const EXC_LINE = py(
-  "^(?<type>(?:[A-Za-z_][\\w]*\\.)*(?:[A-Z][\\w]*(?:Error|Exception|Warning|Interrupt|Exit|Failure|Fault)" +
-    "|Exception|StopIteration|KeyError|OSError))(?::\\s?(?<msg>[^\\n]*))?\\s*$",
+// ---- formats.py (decode) and parse.py -------------------------------------------------------
+// Ported: log/launcher/pytest prefixes, fences, HTML, redraws, CPython/IPython/pytest frames, chained
+// exceptions, multi-line messages, warnings, inline "SomeError: ..." in prose, launcher errors set aside.
+// Markdown quotes, one rank of a multi-rank log, ExceptionGroup gutters, rich panels. Not needed by the
+// two stages and so not ported: frame code lines, versions, notes.
+const HTML_TAG = /<\/?(?:pre|code|br|p|div|span|a|b|i|em|strong|kbd|samp|blockquote)\b[^<>\n]{0,200}>/gi;
+const FENCE = py("^\\s{0,3}(?:`{3,}[^`\\n]*|~{3,}[^\\n]*)$");
+const RANK = py("^(?:\\[(?:rank|default)(?<rank>\\d+)\\]:|\\[\\d+,(?<mpi>\\d+)\\]<std(?:out|err)>:|(?<host>worker-\\d+|localhost):(?= ))\\s?");
+const LEVEL = "(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL|TRACE)";
+const STAMP =
+  "(?:\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d+)?(?:Z|[+\\-]\\d{2}:?\\d{2})?" +
+  "|\\d{2}/\\d{2}/\\d{4} \\d{2}:\\d{2}:\\d{2}(?:[.,]\\d+)?" +
+  "|\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d+)?)";
+const STAMPED = py(
+  `^\\[?${STAMP}\\]?` +
+    `(?:[ \\t]*(?:[\\-|][ \\t]*)?(?:\\[[^\\]\\n]{0,120}\\]|${LEVEL}\\b|[a-z_][\\w.]{0,80}(?=[ \\t]*[\\-|:][ \\t])))*` +
+    "[ \\t]*(?:[\\-|:][ \\t]?)?",
 );
-const WARNING_LINE = py(
-  "(?:^|:\\d+: |\\bWARNING[:\\]]?\\s*(?:[\\w.]+:)?\\s*)(?<cat>[A-Z]\\w*Warning): (?<msg>[^\\n]+)$",
-);
-const LOG_WARNING = py("^(?:\\[?\\d[\\d\\-: ,.T]*\\]?\\s*)?(?:WARNING|WARN)\\b[^:]*:\\s*(?<msg>[^\\n]+)$");
-const PYTEST_E = py("^E\\s{1,3}");
-const RANK_PREFIX = py("^\\s*(?:\\[(?:rank|default)\\d+\\]:|\\[\\d+\\]\\s*<stderr>:|rank\\d+:)\\s?");
-const FENCE = py("^\\s*(?:`{3,}|~{3,})\\s*[\\w+\\-]*\\s*$");
+const LEVELLED = py(`^(?:\\[${LEVEL}\\][ \\t]*|${LEVEL}:[a-z_][\\w.]{0,80}:|${LEVEL}[ \\t]*[\\-|:][ \\t]?)`);
+const GLOG = py("^\\[?(?<sev>[WEIF])\\d{4} \\d{2}:\\d{2}:\\d{2}[.\\d]* [^\\]\\n]{0,300}\\][ \\t]?");
+const LEVEL_WORD = new RegExp(LEVEL);
+const PREFIX_START = new Set("[0123456789EWIFDCTlw");
+const PYTEST_E = /^E(?: {2,7}|$)/;
 
-function decodeLines(raw) {
-  let text = stripAnsi(raw.replace(/\r\n/g, "\n"));
-  text = unescapeHtml(text);
-  const lines = [];
-  const lineMap = [];
-  text.split("\n").forEach((original, i) => {
-    let line = original;
-    if (line.includes("\r")) {
-      const parts = line.replace(/\r+$/, "").split("\r");
-      line = parts[parts.length - 1];
-    }
-    if (RANK_PREFIX.test(line)) line = line.replace(RANK_PREFIX, "");
-    if (PYTEST_E.test(line)) line = line.replace(PYTEST_E, "");
-    if (FENCE.test(line)) return;
-    lines.push(pyRstrip(line));
-    lineMap.push(i + 1);
-  });
-  return { lines, lineMap };
+const HEAD = py("^(?<ind>\\s*)(?:Exception Group )?Traceback \\(most recent call last\\):?\\s*$");
+const IPY_HEAD = py("^(?<type>[A-Za-z_][\\w.]*)\\s{2,}Traceback \\(most recent call last\\)\\s*$");
+const ROOT_TB_HEAD = py("^(?<ind>\\s*)traceback\\s*:\\s*Traceback \\(most recent call last\\):?\\s*$");
+const CAUSE = py("^\\s*The above exception was the direct cause of the following exception:?\\s*$");
+const CONTEXT = py("^\\s*During handling of the above exception, another exception occurred:?\\s*$");
+const FRAME = py('^(?<ind>\\s*)File "(?<path>[^"\\n]+)", line (?<lineno>\\d+)(?:, in (?<func>[^\\n]+?))?\\s*$');
+const IPY_FRAME = py(
+  "^(?:File (?<path>\\S[^\\n]*?):(?<lineno>\\d+)(?:, in (?<func>[^\\s(]+)(?:\\([^\\n]*)?)?" +
+    "|Cell In\\s?\\[(?<cell>[^\\]\\n]{0,20})\\], line (?<cellLine>\\d+)(?:, in (?<cellFunc>[^\\s(]+)(?:\\([^\\n]*)?)?)\\s*$",
+);
+const IPY_OLD_FRAME = py("^(?<path><ipython-input-[^>\\n]{0,80}>|\\S+?\\.pyx?) in (?<func>[\\w<>.]+)(?:\\([^\\n]*)?\\s*$");
+const PYTEST_FRAME = py(
+  "^(?<path>(?:[A-Za-z]:)?[^\\s:][^:\\n]*?\\.py):(?<lineno>\\d+):(?: in (?<func>\\S+)| (?<exc>[A-Za-z_][\\w.]*))?\\s*$",
+);
+const SEPARATOR = py("^\\s*(?:-{10,}|={5,}[^\\n]*|_{3,}[^\\n]*|(?:_ ){5,}[^\\n]*)$");
+const EXC_NAME = "(?:[A-Za-z_]\\w*\\.)*[A-Za-z_]\\w*";
+const EXC_STRICT = py(
+  "^(?<type>(?:[A-Za-z_]\\w*\\.)*(?:[A-Z]\\w*(?:Error|Exception|Interrupt|Exit|Failure|Fault|Warning|ExceptionGroup)" +
+    "|Exception|BaseException|ExceptionGroup|BaseExceptionGroup|StopIteration|StopAsyncIteration|GeneratorExit))" +
+    "(?::[ \\t]?(?<msg>[^\\n]*))?$",
+);
+const EXC_LOOSE = py(`^(?<type>${EXC_NAME})(?::[ \\t]?(?<msg>[^\\n]*))?$`);
+const EXC_INLINE = py(
+  "(?<![\\w.])(?<type>(?:[A-Za-z_]\\w*\\.){0,8}[A-Z]\\w*(?:Error|Exception))\\s*[:\\uff1a]\\s*(?<msg>\\S[^\\n]*)$",
+);
+const WARNING = py("^(?<path>\\S[^\\n]*?):(?<lineno>\\d+): (?<cat>(?:\\w+\\.)*[A-Z]\\w*Warning): (?<msg>[^\\n]+)$");
+const BARE_WARNING = py("^(?<cat>(?:\\w+\\.)*[A-Z]\\w*Warning): (?<msg>[^\\n]+)$");
+const MAX_MESSAGE_LINES = 200;
+const LAUNCHER_PATHS = ["accelerate/commands/", "deepspeed/launcher/", "torch/distributed/run.py"];
+const ALPHA = /^[\p{L}_]/u;
+
+function lastRedraw(line) {
+  const segments = line.split("\r");
+  for (let i = segments.length - 1; i >= 0; i--) if (pyStrip(segments[i])) return segments[i];
+  return "";
 }
 
-function continues(previous) {
+function stripPrefixes(line) {
+  for (let round = 0; round < 4; round++) {
+    const text = line.text;
+    let found;
+    if ((found = RANK.exec(text)) !== null) {
+      const key = found.groups.host || String(parseInt(found.groups.rank || found.groups.mpi, 10));
+      if (line.rank === null) line.rank = key;
+      line.text = text.slice(found[0].length);
+    } else if ((found = GLOG.exec(text)) !== null) {
+      line.level = { W: "WARNING", E: "ERROR", F: "FATAL" }[found.groups.sev] || "INFO";
+      line.stamped = true;
+      line.text = text.slice(found[0].length);
+    } else if ((found = STAMPED.exec(text)) !== null || (found = LEVELLED.exec(text)) !== null) {
+      const level = LEVEL_WORD.exec(found[0]);
+      if (level) line.level = level[0];
+      line.stamped = true;
+      line.text = text.slice(found[0].length);
+    } else if ((found = PYTEST_E.exec(text)) !== null) {
+      line.pytestE = true;
+      line.text = text.slice(found[0].length);
+    } else {
+      break;
+    }
+  }
+  line.text = pyRstrip(line.text);
+  return line;
+}
+
+const QUOTE = /^(?:> ?)+/;
+const QUOTED_ERROR = py("Traceback \\(most recent call last\\)|[A-Z]\\w*(?:Error|Exception)(?::|$)");
+const ROOT_CAUSE = /^\s*Root Cause \(first observed failure\):/;
+const ROOT_RANK = /^\s*rank\s*:\s*(\d+)/;
+const ROOT_EXIT = /^\s*exitcode\s*:\s*(-?\d+)/;
+const GROUP_HEAD = py("^(?<ind>\\s*)\\+ (?<rest>Exception Group Traceback \\(most recent call last\\):[^\\n]*)$");
+const GROUP_GUTTER = py("^(?<ind>\\s*)\\| ?(?<rest>[^\\n]*)$");
+const GROUP_SEPARATOR = /^\s*\+[-+]/;
+const RICH_TOP = /^\s*╭─.*Traceback.*╮\s*$/;
+const RICH_ROW = /^\s*│(.*)│\s*$/;
+const RICH_BOTTOM = /^\s*╰─*╯\s*$/;
+const RICH_FRAME = py("^\\s*(?<path>\\S[^\\n]*?):(?<lineno>\\d+) in(?: (?<func>\\S+))?\\s*$");
+const RICH_WORD = /^\s*(\S+)\s*$/;
+
+function newLine(text, number) {
+  return { text, number, rank: null, level: "", stamped: false, pytestE: false, afterBreak: false };
+}
+
+function decode(raw) {
+  const isHtml = HTML_ENTITY.test(raw);
+  let text = raw.replace(/\r\n/g, "\n");
+  if (!text.includes("\n")) text = text.replace(/\r/g, "\n");
+  text = stripAnsi(text);
+  let items = [];
+  let pendingBreak = false;
+  text.split("\n").forEach((original, i) => {
+    const line = original.includes("\r") ? lastRedraw(original) : original;
+    let pieces = [line];
+    if (isHtml && (line.includes("&") || line.includes("<"))) pieces = unescapeHtml(line.replace(HTML_TAG, "")).split("\n");
+    for (const piece of pieces) {
+      const item = newLine(piece, i + 1);
+      if (PREFIX_START.has(piece.slice(0, 1))) stripPrefixes(item);
+      else item.text = pyRstrip(piece);
+      if ((item.text.includes("```") || item.text.includes("~~~")) && FENCE.test(item.text)) {
+        pendingBreak = true;
+        continue;
+      }
+      item.afterBreak = pendingBreak;
+      pendingBreak = false;
+      items.push(item);
+    }
+  });
+  items = oneRank(unquote(items));
+  return unwrapGroups(items);
+}
+
+// formats._unquote: Markdown "> " quoting, only on runs that hold a traceback or an error line.
+function unquote(items) {
+  const result = [];
+  let index = 0;
+  while (index < items.length) {
+    let end = index;
+    while (end < items.length && items[end].text.startsWith(">")) end++;
+    if (end === index) {
+      result.push(items[index++]);
+      continue;
+    }
+    const run = items.slice(index, end);
+    if (!run.some((item) => QUOTED_ERROR.test(item.text))) {
+      result.push(...run);
+    } else {
+      let pendingBreak = false;
+      for (const item of run) {
+        item.text = item.text.replace(QUOTE, "");
+        if (PREFIX_START.has(item.text.slice(0, 1))) stripPrefixes(item);
+        if (FENCE.test(item.text)) {
+          pendingBreak = true;
+          continue;
+        }
+        item.afterBreak = item.afterBreak || pendingBreak;
+        pendingBreak = false;
+        result.push(item);
+      }
+      if (pendingBreak && end < items.length) items[end].afterBreak = true;
+    }
+    index = end;
+  }
+  return result;
+}
+
+function rootCause(lines) {
+  let rank = null;
+  let inRoot = false;
+  for (const line of lines) {
+    let found;
+    if (ROOT_CAUSE.test(line)) inRoot = true;
+    else if (inRoot && (found = ROOT_RANK.exec(line)) !== null) rank = String(parseInt(found[1], 10));
+    else if (inRoot && rank !== null && ROOT_EXIT.test(line)) return rank;
+  }
+  return rank;
+}
+
+// formats._one_rank: keep one copy of multi-rank output (the root-cause rank, else the first to fail).
+function oneRank(items) {
+  const ranks = [...new Set(items.filter((i) => i.rank !== null).map((i) => i.rank))];
+  if (ranks.length < 2) return items;
+  let chosen = rootCause(items.map((i) => i.text));
+  if (chosen === null || !ranks.includes(chosen)) {
+    const failing = items.find((i) => i.rank !== null && i.text.includes("Traceback (most recent"));
+    chosen = failing ? failing.rank : ranks[0];
+  }
+  return items.filter((i) => i.rank === null || i.rank === chosen);
+}
+
+// formats._unwrap_frames: ExceptionGroup gutters and rich panel borders.
+function unwrapGroups(items) {
+  const out = { lines: [], lineMap: [], levels: [], stamped: [], pytestE: [], breaks: [], depths: [], rich: [] };
+  let groupBase = null;
+  let inRich = false;
+  let pendingBreak = false;
+  for (const item of items) {
+    let text = item.text;
+    let depth = 0;
+    let rich = false;
+    let found;
+    if (text.includes("+ Exception Group") && (found = GROUP_HEAD.exec(text)) !== null) {
+      groupBase = found.groups.ind.length;
+      text = found.groups.ind + found.groups.rest;
+    } else if (groupBase !== null) {
+      if (GROUP_SEPARATOR.test(text)) {
+        pendingBreak = true;
+        continue;
+      }
+      const gutter = GROUP_GUTTER.exec(text);
+      if (gutter === null) groupBase = null;
+      else {
+        depth = Math.max(0, Math.floor((gutter.groups.ind.length - groupBase) / 2));
+        text = gutter.groups.rest;
+      }
+    }
+    if (text.includes("╭") && RICH_TOP.test(text)) {
+      inRich = true;
+      text = "Traceback (most recent call last):";
+    } else if (inRich) {
+      if (RICH_BOTTOM.test(text)) {
+        inRich = false;
+        pendingBreak = true;
+        continue;
+      }
+      const row = RICH_ROW.exec(text);
+      if (row === null) inRich = false;
+      else {
+        text = pyRstrip(row[1]);
+        rich = true;
+        if (text.startsWith(" ")) text = text.slice(1);
+      }
+    }
+    out.lines.push(text);
+    out.lineMap.push(item.number);
+    out.levels.push(item.level);
+    out.stamped.push(item.stamped);
+    out.pytestE.push(item.pytestE);
+    out.breaks.push(item.afterBreak || pendingBreak);
+    out.depths.push(depth);
+    out.rich.push(rich);
+    pendingBreak = false;
+  }
+  return out;
+}
+
+function pyLstripLength(line) {
+  return line.length - line.replace(/^\s+/u, "").length;
+}
+
+function continuesMessage(d, start, index, previous, rich, traced) {
+  const follow = d.lines[index];
+  if (!pyStrip(follow) || d.stamped[index] || d.breaks[index] || d.depths[index] !== d.depths[start]) return false;
+  if (d.pytestE[start]) return d.pytestE[index];
+  if (HEAD.test(follow) || CAUSE.test(follow) || CONTEXT.test(follow) || SEPARATOR.test(follow)) return false;
+  if (FRAME.test(follow) || PYTEST_FRAME.test(follow) || WARNING.test(follow) || IPY_HEAD.test(follow)) return false;
+  const strict = EXC_STRICT.test(pyStrip(follow));
+  if (rich || (traced && !strict)) return true;
+  if (follow.startsWith(" ") || follow.startsWith("\t")) return !strict || pyRstrip(previous).endsWith(":");
+  if (strict) return false;
   return /[:,([{]$/.test(pyRstrip(previous));
 }
-function indented(line) {
-  return line.startsWith(" ") || line.startsWith("\t");
+
+function looksLikeClass(name) {
+  const last = name.split(".").pop();
+  return /^[A-Z]/.test(last) || /(?:error|exception)$/.test(last.toLowerCase());
 }
 
-function exceptionMessage(lines, index, first) {
-  const parts = [first];
-  let consumed = 1;
-  for (const follow of lines.slice(index + 1)) {
-    if (!pyStrip(follow) || TRACEBACK_HEAD.test(follow) || CAUSE.test(follow) || CONTEXT.test(follow)) break;
-    if (FRAME.test(follow) || (EXC_LINE.test(pyStrip(follow)) && !indented(follow))) break;
-    if (!indented(follow) && !continues(parts[parts.length - 1])) break;
-    parts.push(pyStrip(follow));
-    consumed++;
-  }
-  return [pyStrip(parts.join("\n")), consumed];
-}
-
-function exceptionChain(lines, lineMap) {
+function walk(d) {
   const blocks = [];
+  const exceptionLines = new Set();
+  let frames = [];
   let inTraceback = false;
-  let index = 0;
-  while (index < lines.length) {
-    const line = lines[index];
+  let baseIndent = 0;
+  let closedByE = false;
+  let afterRich = false;
+  const startTraceback = (indent) => {
+    inTraceback = true;
+    frames = [];
+    baseIndent = indent;
+  };
+  const frame = (path) => {
+    inTraceback = true;
+    frames.push(path);
+  };
+  const exceptionMatch = (line) => {
     const stripped = pyStrip(line);
+    if (!stripped || stripped.length > 20000 || !ALPHA.test(stripped)) return null;
+    if (inTraceback && frames.length && pyLstripLength(line) <= baseIndent) {
+      const loose = EXC_LOOSE.exec(stripped);
+      if (loose && looksLikeClass(loose.groups.type)) return loose;
+    }
+    const strict = EXC_STRICT.exec(stripped);
+    if (strict && (strict.groups.msg !== undefined || inTraceback || afterRich)) return strict;
+    if (strict && /(?:Error|Exception|ExceptionGroup)$/.test(stripped)) return strict;
+    return null;
+  };
+  const richWord = (i) => {
+    if (i < d.lines.length && d.rich[i]) {
+      const word = RICH_WORD.exec(d.lines[i]);
+      return word ? word[1] : "";
+    }
+    return "";
+  };
+  const richLine = (i, line) => {
+    let consumed = 1;
+    let found = RICH_FRAME.exec(line);
+    const following = richWord(i + 1);
+    if (found === null && following && (line.includes("/") || line.includes("\\")) && RICH_WORD.test(line)) {
+      found = RICH_FRAME.exec(pyStrip(line) + following);
+      consumed = 2;
+    }
+    if (found !== null) {
+      if (found.groups.func === undefined && following) consumed += 1;
+      frame(found.groups.path);
+      return consumed;
+    }
+    if (!(frames.length && /^\s*❱\s*\d+/.test(line)) && HEAD.test(line)) startTraceback(0);
+    return 1;
+  };
+  let index = 0;
+  while (index < d.lines.length) {
+    const line = d.lines[index];
+    if (d.rich[index]) {
+      afterRich = true;
+      index += richLine(index, line);
+      continue;
+    }
+    const hasTraceback = line.includes("Traceback");
     let found;
-    if (TRACEBACK_HEAD.test(line)) {
-      inTraceback = true;
-    } else if (CAUSE.test(line) || CONTEXT.test(line)) {
-      // links between chained exceptions do not change what the two stages see
-    } else if (FRAME.test(line)) {
-      inTraceback = true;
-    } else if ((found = EXC_LINE.exec(stripped)) !== null && (inTraceback || stripped.includes(":") || /(?:Error|Exception)$/.test(stripped))) {
-      const [message, consumed] = exceptionMessage(lines, index, found.groups.msg || "");
-      const type = found.groups.type;
-      blocks.push({ type, message, line: lineMap[index], headline: message ? `${type}: ${message}` : type });
+    if (hasTraceback && (found = HEAD.exec(line) || ROOT_TB_HEAD.exec(line)) !== null) {
+      startTraceback(found.groups.ind.length);
+    } else if (hasTraceback && IPY_HEAD.test(line)) {
+      startTraceback(0);
+    } else if (line.includes("above exception") && (CAUSE.test(line) || CONTEXT.test(line))) {
       inTraceback = false;
+      frames = [];
+    } else if (line.includes('File "') && (found = FRAME.exec(line)) !== null) {
+      if (!inTraceback) startTraceback(Math.max(0, found.groups.ind.length - 2));
+      frame(found.groups.path);
+    } else if (inTraceback && (line.startsWith("File ") || line.startsWith("Cell In")) && (found = IPY_FRAME.exec(line)) !== null) {
+      frame(found.groups.cell !== undefined ? `Cell In[${found.groups.cell}]` : found.groups.path);
+    } else if (inTraceback && line.includes(" in ") && (found = IPY_OLD_FRAME.exec(line)) !== null) {
+      frame(found.groups.path);
+    } else if (inTraceback && frames.length && line.includes("->") && /^\s*-+> ?\d+/.test(line)) {
+      // IPython's arrow line: the code of the last frame
+    } else if (line.startsWith(">") && /^>\s+\S/.test(line)) {
+      // pytest's marked source line
+    } else if (line.includes(".py:") && (found = PYTEST_FRAME.exec(line)) !== null) {
+      if (!inTraceback) startTraceback(0);
+      frame(found.groups.path);
+      const exc = found.groups.exc;
+      const last = blocks[blocks.length - 1];
+      if (exc && closedByE && last && last.type.split(".").pop() === exc.split(".").pop()) {
+        last.frames = last.frames.concat(frames);
+        frames = [];
+        inTraceback = false;
+        closedByE = false;
+      }
+    } else if (/^\s*(?:---|===|___|_ _)/.test(line) && SEPARATOR.test(line)) {
+      // a section separator: nothing to record for the two stages
+    } else if ((found = exceptionMatch(line)) !== null) {
+      const type = found.groups.type;
+      if (type.endsWith("Warning") && !inTraceback) {
+        index++;
+        continue; // a warning printed on its own, not raised
+      }
+      const parts = [pyStrip(found.groups.msg || "")];
+      const joiner = afterRich ? " " : "\n";
+      const end = Math.min(d.lines.length, index + 1 + MAX_MESSAGE_LINES);
+      let consumed = 1;
+      for (let follow = index + 1; follow < end; follow++) {
+        if (!continuesMessage(d, index, follow, parts[parts.length - 1], afterRich, frames.length > 0)) break;
+        parts.push(pyStrip(d.lines[follow]));
+        consumed++;
+      }
+      const message = pyStrip(parts.join(joiner));
+      blocks.push({ type, message, line: d.lineMap[index], frames, headline: message ? `${type}: ${message}` : type });
+      for (let i = index; i < index + consumed; i++) exceptionLines.add(i);
+      inTraceback = false;
+      frames = [];
+      afterRich = false;
+      closedByE = d.pytestE[index];
       index += consumed;
       continue;
     }
     index++;
   }
-  return blocks;
+  return { blocks, exceptionLines };
 }
 
-function warningLines(lines, lineMap) {
-  const found = [];
-  lines.forEach((line, i) => {
-    const match = WARNING_LINE.exec(line);
-    if (match) {
-      found.push({ category: match.groups.cat, message: pyStrip(match.groups.msg), line: lineMap[i] });
-      return;
+function isLauncher(block) {
+  const short = block.type.split(".").pop();
+  if (short === "ChildFailedError") return true;
+  const paths = block.frames.map((p) => p.replace(/\\/g, "/"));
+  return short === "CalledProcessError" && paths.some((p) => LAUNCHER_PATHS.some((part) => p.includes(part)));
+}
+
+function inlineException(d) {
+  for (let index = d.lines.length - 1; index >= 0; index--) {
+    const line = d.lines[index];
+    if (line.length > 20000 || (!line.includes("Error") && !line.includes("Exception"))) continue;
+    const found = EXC_INLINE.exec(line);
+    if (found) {
+      const message = pyStrip(found.groups.msg);
+      return { type: found.groups.type, message, line: d.lineMap[index], frames: [], headline: `${found.groups.type}: ${message}` };
     }
-    const logged = LOG_WARNING.exec(pyStrip(line));
-    if (logged) found.push({ category: "warning", message: pyStrip(logged.groups.msg), line: lineMap[i] });
+  }
+  return null;
+}
+
+function warningLines(d, exceptionLines) {
+  const found = [];
+  d.lines.forEach((line, index) => {
+    if (exceptionLines.has(index)) return;
+    const match = WARNING.exec(pyStrip(line)) || BARE_WARNING.exec(line);
+    if (match) found.push({ category: match.groups.cat, message: pyStrip(match.groups.msg), line: d.lineMap[index] });
+    else if ((d.levels[index] === "WARNING" || d.levels[index] === "WARN") && pyStrip(line)) {
+      found.push({ category: "warning", message: pyStrip(line), line: d.lineMap[index] });
+    }
   });
   return found;
 }
 
 function parse(raw) {
-  const { lines, lineMap } = decodeLines(raw);
-  const text = lines.join("\n");
-  return {
-    text,
-    lines,
-    lineMap,
-    normalised: mask(text),
-    exceptions: exceptionChain(lines, lineMap),
-    warnings: warningLines(lines, lineMap),
-  };
+  const d = decode(raw);
+  const { blocks, exceptionLines } = walk(d);
+  const launcher = blocks.filter(isLauncher);
+  let exceptions = launcher.length && launcher.length < blocks.length ? blocks.filter((b) => !isLauncher(b)) : blocks;
+  if (!exceptions.length) {
+    const inline = inlineException(d);
+    if (inline) exceptions = [inline];
+  }
+  const text = d.lines.join("\n");
+  return { text, lines: d.lines, lineMap: d.lineMap, normalised: mask(text), exceptions, warnings: warningLines(d, exceptionLines) };
 }
 
 // index.key_texts: exception lines, warnings, else the prose.

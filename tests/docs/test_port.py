@@ -1,5 +1,7 @@
 """The paste page's JavaScript parse (matcher.worker.js under Node) reads pastes as matcher/parse.py does.
 
+Checked on every KB example, the parser's golden format samples and a few hostile strings.
+
 Cheaper and more precise than the browser agreement test: when parse.py changes, this
 names the field that drifted (exception chain, warnings, masking, key texts).
 """
@@ -31,7 +33,8 @@ HOSTILE = [
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_javascript_parse_matches_python_on_kb_examples(kb: KnowledgeBase) -> None:
-    texts = [text for _id, _kind, text in all_examples(kb)] + HOSTILE
+    golden = sorted((ROOT / "tests" / "golden" / "formats").glob("*.txt"))  # the parser's own format samples
+    texts = [text for _id, _kind, text in all_examples(kb)] + HOSTILE + [p.read_text(encoding="utf-8") for p in golden]
     done = subprocess.run(
         ["node", str(ROOT / "tests" / "docs" / "port_check.js")],
         input=json.dumps({"kb": None, "texts": texts}),
