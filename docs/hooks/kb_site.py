@@ -95,7 +95,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
 def entry_page(entry: Entry) -> str:
     """Front matter for search and the page title, then the renderer that ``peft-why explain`` uses."""
-    front = {"title": entry.title, "search": {"boost": ENTRY_SEARCH_BOOST}}
+    # The id as a tag: material weighs tags far above text, and an id names the failure in words.
+    front = {"title": entry.title, "tags": [entry.id], "search": {"boost": ENTRY_SEARCH_BOOST}}
     return f"---\n{json.dumps(front, ensure_ascii=False)}\n---\n\n" + entry_markdown(entry, for_site=True)
 
 
