@@ -12,7 +12,11 @@ export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_PROGRESS_BARS := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: demo test lint typecheck setup clean-venv
+.PHONY: demo test lint typecheck setup clean-venv onnx vectors bench eval
+
+# The semantic stage's query encoder: an ONNX export of the packaged MiniLM (~90 MB, never committed),
+# built into the venv so a fresh clone's `make test` has it. The run-time path needs no torch.
+ONNX := $(VENV)/share/peft-why/all-MiniLM-L6-v2.onnx
 
 setup: $(STAMP)
 
@@ -27,10 +31,25 @@ $(STAMP): constraints.txt pyproject.toml requirements-dev.txt
 	cp constraints.txt $(VENV)/.constraints
 	touch $(STAMP)
 
+onnx: $(ONNX)
+
+$(ONNX): $(STAMP) scripts/export_onnx.py
+	$(BIN)/python scripts/export_onnx.py $(ONNX)
+
+# The shipped entries' vectors (committed; rerun after changing entries, checked by tests/matcher/test_semantic.py).
+vectors: $(STAMP)
+	$(BIN)/python scripts/build_vectors.py
+
+bench: $(STAMP) $(ONNX)
+	$(BIN)/python bench/bench_matcher.py
+
+eval: $(STAMP) $(ONNX)
+	$(BIN)/peft-why eval ../shared/devset
+
 demo: $(STAMP)
 	$(BIN)/peft-why examples/fp16-unscale-amp.txt; test $$? -le 1
 
-test: $(STAMP)
+test: $(STAMP) $(ONNX)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from peft_why.kb.loader import KnowledgeBase, load_kb
 
@@ -22,8 +24,14 @@ from .regex_stage import regex_candidates
 from .trace import Trace
 from .types import STAGES, Candidate, Diagnosis
 
+if TYPE_CHECKING:
+    from .semantic import VectorIndex
+
 # Stages this release implements; the others are accepted names that contribute nothing yet.
-IMPLEMENTED_STAGES: tuple[str, ...] = ("regex", "lexical", "fuzzy")
+IMPLEMENTED_STAGES: tuple[str, ...] = ("regex", "lexical", "fuzzy", "semantic")
+# A regex hit on the exception message itself settles a paste: the semantic stage (and its
+# 0.5 s of imports and model loading) is skipped unless it is the only stage asked for.
+SETTLED_AT = 1.0
 
 
 @functools.lru_cache(maxsize=8)
@@ -36,6 +44,37 @@ def _cached_kb(extra_dirs: tuple[str, ...], env_path: str) -> tuple[KnowledgeBas
 def get_kb(extra_dirs: Sequence[str] = ()) -> tuple[KnowledgeBase, KbIndex]:
     """The KB in effect (built-in + ``PEFT_WHY_KB_PATH`` + ``extra_dirs``) and its index, cached."""
     return _cached_kb(tuple(str(d) for d in extra_dirs), os.environ.get("PEFT_WHY_KB_PATH", ""))
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_vectors(extra_dirs: tuple[str, ...], env_path: str) -> VectorIndex | None:
+    from peft_why.kb.loader import builtin_entries_dir
+
+    from . import semantic
+
+    _kb, index = _cached_kb(extra_dirs, env_path)
+    try:
+        encoder = semantic.load_encoder()
+    except semantic.ModelUnavailable as exc:
+        print(f"peft-why: semantic stage off: {exc}; the other stages still run", file=sys.stderr)
+        return None
+    shipped = semantic.read_store(builtin_entries_dir().parent / "data" / f"{semantic.VECTORS_NAME}.npy")
+    user_path = semantic.cache_dir() / f"{semantic.VECTORS_NAME}-{semantic.MODEL_SHA256[:12]}.npy"
+    user = semantic.read_store(user_path)
+    vectors, fresh = semantic.build_vector_index(
+        semantic.entry_semantic_texts(index), [shipped, user], encoder.encode
+    )
+    if fresh:
+        try:
+            semantic.write_store(user_path, {**user, **fresh}, encoder="onnxruntime")
+        except OSError as exc:  # a read-only home must not stop matching
+            print(f"peft-why: could not cache vectors in {user_path.parent}: {exc}", file=sys.stderr)
+    return vectors
+
+
+def get_vectors(extra_dirs: Sequence[str] = ()) -> VectorIndex | None:
+    """The semantic index for the KB in effect, or None (said once on stderr) when the model is missing."""
+    return _cached_vectors(tuple(str(d) for d in extra_dirs), os.environ.get("PEFT_WHY_KB_PATH", ""))
 
 
 def parse_stages(stages: Sequence[str] | None) -> tuple[str, ...]:
@@ -57,8 +96,13 @@ def rank(
     *,
     stages: Sequence[str] = STAGES,
     threshold: float = ABSTAIN_BELOW,
+    vectors: Callable[[], VectorIndex | None] | None = None,
 ) -> list[Diagnosis]:
-    """Run the selected stages on a parsed paste and fuse their evidence. Pure: no I/O."""
+    """Run the selected stages on a parsed paste and fuse their evidence.
+
+    ``vectors`` supplies the semantic index on demand (loading it is the only
+    costly step), so a paste a regex settles never pays for the model.
+    """
     entries = list(index.entries.values())
     found: dict[str, list[Candidate]] = {}
     if "regex" in stages:
@@ -67,6 +111,13 @@ def rank(
         found["lexical"] = lexical_candidates(trace, index)
     if "fuzzy" in stages:
         found["fuzzy"] = fuzzy_candidates(trace, index)
+    settled = any(c.score >= SETTLED_AT for c in found.get("regex", ()))
+    if "semantic" in stages and vectors is not None and (not settled or len(stages) == 1):
+        vector_index = vectors()
+        if vector_index is not None:
+            from .semantic import semantic_candidates
+
+            found["semantic"] = semantic_candidates(trace, vector_index)
     return fuse(found, index.entries, DEFAULT_WEIGHTS, threshold=threshold)
 
 
@@ -84,7 +135,7 @@ def diagnose_text(
     """
     chosen = parse_stages(stages)
     _kb, index = get_kb(kb_dirs)
-    return rank(parse(text), index, stages=chosen)[: max(0, top)]
+    return rank(parse(text), index, stages=chosen, vectors=lambda: get_vectors(kb_dirs))[: max(0, top)]
 
 
 def diagnose_exception(
