@@ -236,6 +236,9 @@ def kb_lint_command(kb_dirs: tuple[str, ...], no_js: bool) -> None:
 
 
 cli.add_command(verify_command)
+from .eval_cmd import eval_command  # noqa: E402
+
+cli.add_command(eval_command)
 
 
 def main() -> None:
