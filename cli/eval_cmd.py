@@ -17,8 +17,9 @@ class EvalError(click.ClickException):
 
 def _cell(metric: dict[str, Any]) -> str:
     if metric["ratio"] is None:
-        return f"{'-':>14}"
-    return f"{metric['n']}/{metric['of']} {metric['ratio']:.3f}".rjust(14)
+        return f"{'-':>16}"
+    n = metric["n"] if isinstance(metric["n"], int) else f"{metric['n']:.1f}"
+    return f"{n}/{metric['of']} {metric['ratio']:.3f}".rjust(16)
 
 
 @click.command("eval")
@@ -39,7 +40,7 @@ def eval_command(folder: str, as_json: bool) -> None:
     click.echo(f"{report['cases']} cases: {report['labelled']} labelled, {report['none']} none")
     if report["unknown_labels"]:
         click.echo(f"labels not in the KB: {', '.join(report['unknown_labels'])}")
-    click.echo(f"{'':<10}{'top-1':>14}{'top-3':>14}{'MRR':>14}{'abstention':>14}")
+    click.echo(f"{'':<10}{'top-1':>16}{'top-3':>16}{'MRR':>16}{'abstention':>16}")
     for name, metrics in [("fused", report["fused"]), *report["stages"].items()]:
         cells = "".join(_cell(metrics[key]) for key in ("top1", "top3", "mrr", "abstention"))
         click.echo(f"{name:<10}{cells}")

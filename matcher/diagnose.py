@@ -90,15 +90,14 @@ def parse_stages(stages: Sequence[str] | None) -> tuple[str, ...]:
     return chosen
 
 
-def rank(
+def stage_candidates(
     trace: Trace,
     index: KbIndex,
     *,
     stages: Sequence[str] = STAGES,
-    threshold: float = ABSTAIN_BELOW,
     vectors: Callable[[], VectorIndex | None] | None = None,
-) -> list[Diagnosis]:
-    """Run the selected stages on a parsed paste and fuse their evidence.
+) -> dict[str, list[Candidate]]:
+    """Each selected stage's candidates for a parsed paste.
 
     ``vectors`` supplies the semantic index on demand (loading it is the only
     costly step), so a paste a regex settles never pays for the model.
@@ -118,6 +117,19 @@ def rank(
             from .semantic import semantic_candidates
 
             found["semantic"] = semantic_candidates(trace, vector_index)
+    return found
+
+
+def rank(
+    trace: Trace,
+    index: KbIndex,
+    *,
+    stages: Sequence[str] = STAGES,
+    threshold: float = ABSTAIN_BELOW,
+    vectors: Callable[[], VectorIndex | None] | None = None,
+) -> list[Diagnosis]:
+    """Run the selected stages on a parsed paste and fuse their evidence."""
+    found = stage_candidates(trace, index, stages=stages, vectors=vectors)
     return fuse(found, index.entries, DEFAULT_WEIGHTS, threshold=threshold)
 
 

@@ -3,7 +3,8 @@
 ``labels.yaml`` is a list of ``{case, label, ...}`` (extra keys ignored); label
 ``none`` means nothing should match. Reported as n/N and ratios: top-1, top-3
 and MRR over labelled cases (an abstention there is a miss), abstention over
-``none`` cases, the same for each stage alone, and a reliability table (top-1
+``none`` cases, the same for each stage alone (its own scores, no calibration,
+abstaining only when it finds nothing), and a reliability table (top-1
 score bucket -> how often that top-1 is right). Installed package versions are
 never consulted: only what the pastes themselves reveal.
 """
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from .diagnose import get_kb, get_vectors, rank
+from .diagnose import get_kb, get_vectors, rank, stage_candidates
+from .fuse import IDENTITY, fuse
 from .index import KbIndex
 from .parse import parse
 from .trace import Trace
@@ -142,7 +144,16 @@ def evaluate(
         "reliability": reliability(cases, fused),
     }
     for stage in STAGES:
-        alone = [rank(t, index, stages=(stage,), vectors=vectors, **extra) for t in traces]
+        # A stage alone: its own scores, uncalibrated, abstaining only below its own floor.
+        alone = [
+            fuse(
+                stage_candidates(t, index, stages=(stage,), vectors=vectors),
+                index.entries,
+                threshold=1e-9,
+                calibration=IDENTITY,
+            )
+            for t in traces
+        ]
         summary = score_run(cases, alone)
         summary.pop("misses")
         report["stages"][stage] = summary
