@@ -135,11 +135,12 @@ def _stages(stages: Optional[str]) -> Optional[list[str]]:
 
 
 def _load_entries(kb_dirs: tuple[str, ...]) -> dict[str, Any]:
-    from peft_why.kb.loader import iter_problem_files
     from peft_why.matcher.diagnose import get_kb
 
     kb, _ = get_kb(kb_dirs)
-    for path, problems in iter_problem_files(kb.problems):
+    if kb.problems:  # kb.loader imports yaml and pydantic: only when there is something to report
+        from peft_why.kb.loader import iter_problem_files
+    for path, problems in iter_problem_files(kb.problems) if kb.problems else ():
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
         click.echo(f"peft-why: warning: skipped {path}: {problems[0]}{more}; run `peft-why kb lint`", err=True)
     return {entry.id: entry for entry in kb.entries}

@@ -11,9 +11,8 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
-
-from peft_why.kb.loader import KnowledgeBase, load_kb
 
 from .fuse import ABSTAIN_BELOW, DEFAULT_WEIGHTS, fuse
 from .fuzzy import fuzzy_candidates
@@ -25,6 +24,8 @@ from .trace import Trace
 from .types import STAGES, Candidate, Diagnosis
 
 if TYPE_CHECKING:
+    from peft_why.kb.loader import KnowledgeBase
+
     from .semantic import VectorIndex
 
 # Stages this release implements; the others are accepted names that contribute nothing yet.
@@ -37,7 +38,27 @@ SETTLED_AT = 1.0
 @functools.lru_cache(maxsize=8)
 def _cached_kb(extra_dirs: tuple[str, ...], env_path: str) -> tuple[KnowledgeBase, KbIndex]:
     del env_path  # part of the cache key only: PEFT_WHY_KB_PATH changes which entries load
-    kb = load_kb(extra_dirs)
+    import importlib.util
+
+    from peft_why import __version__
+
+    from .compiled import cache_key, load_compiled
+    from .semantic import cache_dir
+
+    def load() -> KnowledgeBase:
+        from peft_why.kb.loader import load_kb
+
+        return load_kb(extra_dirs)
+
+    spec = importlib.util.find_spec("peft_why.kb")  # imports nothing heavy (not kb.loader: yaml, pydantic)
+    builtin = Path(next(iter(spec.submodule_search_locations or []))) / "entries" if spec else None
+    from_env = [Path(p) for p in os.environ.get("PEFT_WHY_KB_PATH", "").split(os.pathsep) if p.strip()]
+    dirs = ([builtin] if builtin else []) + from_env + [Path(d) for d in extra_dirs]
+    if os.environ.get("PEFT_WHY_NO_CACHE") == "1" or builtin is None:
+        kb = load()
+    else:
+        key = cache_key(__version__, dirs)
+        kb = load_compiled(cache_dir() / f"kb-{key}.json", key, load)
     return kb, build_index(kb.active)
 
 

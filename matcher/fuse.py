@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-
-from peft_why.kb.schema import Entry
+from typing import TYPE_CHECKING
 
 from .types import STAGES, Candidate, Diagnosis, Evidence
+
+if TYPE_CHECKING:
+    from peft_why.kb.schema import Entry
 
 DEFAULT_WEIGHTS: dict[str, float] = {
     "regex": 0.92,

@@ -23,14 +23,21 @@ def fuzzy_candidates(trace: Trace, index: KbIndex, *, limit: int = 20) -> list[C
     queries = key_texts(trace)
     if not queries or not index.documents:
         return []
-    choices = [doc.text for doc in index.documents]
-    matrix = process.cdist(queries, choices, scorer=fuzz.token_set_ratio, processor=utils.default_process)
+    choices = index.processed_texts  # processed once per index, not once per paste
     best: dict[str, tuple[float, str]] = {}
-    for q_index, query in enumerate(queries):
-        weight = min(1.0, len(utils.default_process(query).split()) / FULL_WEIGHT_TOKENS)
-        for d_index, doc in enumerate(index.documents):
-            score = float(matrix[q_index][d_index]) / 100.0 * weight
-            if score >= MIN_SIMILARITY and score > best.get(doc.entry_id, (0.0, ""))[0]:
+    for query in queries:
+        processed = utils.default_process(query)
+        weight = min(1.0, len(processed.split()) / FULL_WEIGHT_TOKENS)
+        if weight * 100.0 < MIN_SIMILARITY * 100.0:
+            continue
+        cutoff = MIN_SIMILARITY * 100.0 / weight
+        # extract (C, no numpy) returns only documents above the cutoff.
+        for _text, similarity, d_index in process.extract(
+            processed, choices, scorer=fuzz.token_set_ratio, processor=None, limit=None, score_cutoff=cutoff
+        ):
+            doc = index.documents[d_index]
+            score = float(similarity) / 100.0 * weight
+            if score > best.get(doc.entry_id, (0.0, ""))[0]:
                 best[doc.entry_id] = (score, f"similar to {doc.kind} {_quote(doc.text)} ({score:.2f})")
     ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
     return [Candidate("fuzzy", entry_id, score, detail) for entry_id, (score, detail) in ranked]

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from peft_why.kb.schema import Entry
-
 from .normalise import mask
 from .trace import Trace
 
 if TYPE_CHECKING:
+    from peft_why.kb.schema import Entry
+
     from .lexical import LexicalIndex
 
 MAX_DOC_CHARS = 600
@@ -43,6 +43,13 @@ class KbIndex:
         """The same index minus one example, so that example can be a fair test."""
         kept = tuple(d for d in self.documents if not (d.entry_id == entry_id and d.example == example))
         return KbIndex(kept, self.entries)
+
+    @functools.cached_property
+    def processed_texts(self) -> list[str]:
+        """Document texts as rapidfuzz's ``default_process`` leaves them (the fuzzy stage's choices)."""
+        from rapidfuzz import utils
+
+        return [utils.default_process(doc.text) for doc in self.documents]
 
     @functools.cached_property
     def lexical(self) -> LexicalIndex:

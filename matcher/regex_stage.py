@@ -8,33 +8,77 @@ as weaker evidence, so an error quoted inside a sentence still counts.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from peft_why.kb.patterns import compile_pattern
-from peft_why.kb.schema import Entry, Symptom
+from peft_why.kb.patterns import compile_pattern, split_flags
 
 from .trace import Trace
 from .types import Candidate
+
+if TYPE_CHECKING:
+    from peft_why.kb.schema import Entry, Symptom
 
 EXCEPTION_HIT = 1.0
 LINE_HIT = 0.85
 TRACEBACK_HIT = 0.95
 
 
+MIN_LITERAL = 4
+
+
 def regex_candidates(trace: Trace, entries: Sequence[Entry]) -> list[Candidate]:
-    """One candidate per entry with a symptom hit: its strongest hit, with the line it sits on."""
+    """One candidate per entry with a symptom hit: its strongest hit, with the line it sits on.
+
+    Prefiltered: a pattern is compiled and run only when its longest required
+    literal occurs in the paste (case-insensitively), so cost does not grow with
+    every pattern in the KB.
+    """
+    lowered = trace.text.lower()
     out: list[Candidate] = []
     for entry in entries:
         if entry.is_retired:
             continue
         best: Candidate | None = None
         for symptom in entry.symptoms:
+            literal = required_literal(symptom.regex)
+            if literal is not None and literal not in lowered:
+                continue
             hit = symptom_hit(trace, entry.id, symptom)
             if hit is not None and (best is None or hit.score > best.score):
                 best = hit
         if best is not None:
             out.append(best)
     return out
+
+
+@functools.lru_cache(maxsize=65536)
+def required_literal(pattern: str) -> str | None:
+    """The longest run of plain characters every match must contain, lower-cased, or None.
+
+    Read from CPython's regex parser: only top-level literals count (anything
+    inside a group, class, alternation or repeat may vary), so a paste without
+    the literal cannot match. None when no run of ``MIN_LITERAL`` characters is certain.
+    """
+    try:
+        from re import _parser as sre_parser  # type: ignore[attr-defined]
+    except ImportError:  # Python < 3.11
+        import sre_parse as sre_parser  # type: ignore[no-redef]
+    _flags, body = split_flags(pattern)
+    try:
+        tree = sre_parser.parse(body.replace("(?<", "(?P<").replace("(?P<=", "(?<=").replace("(?P<!", "(?<!"))
+    except Exception:
+        return None
+    best, run = "", []
+    for op, arg in [*list(tree), (None, None)]:
+        if str(op) == "LITERAL":
+            run.append(chr(arg))
+            continue
+        if len(run) > len(best):
+            best = "".join(run)
+        run = []
+    return best.lower() if len(best) >= MIN_LITERAL else None
 
 
 def symptom_hit(trace: Trace, entry_id: str, symptom: Symptom) -> Candidate | None:
@@ -78,7 +122,7 @@ def _line_hit(trace: Trace, entry_id: str, symptom: Symptom, pattern: object) ->
 
 def _type_matches(printed: str, names: Iterable[str]) -> bool:
     short = printed.rsplit(".", 1)[-1]
-    return any(name == printed or name == short or name.rsplit(".", 1)[-1] == short for name in names)
+    return any(name in (printed, short) or name.rsplit(".", 1)[-1] == short for name in names)
 
 
 def _short(pattern: str, limit: int = 60) -> str:

@@ -1,0 +1,59 @@
+"""The compiled KB cache: same entries as the loader, rebuilt when a KB file changes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from peft_why.kb.loader import builtin_entries_dir, load_kb
+from peft_why.matcher.compiled import Record, cache_key, load_compiled
+
+from peft_why import __version__
+
+
+def test_cached_kb_answers_like_the_loader(tmp_path: Path) -> None:
+    key = cache_key(__version__, [builtin_entries_dir()])
+    real = load_kb(include_env=False)
+    load_compiled(tmp_path / "kb.json", key, lambda: real)  # writes the cache
+
+    def refuse() -> None:
+        raise AssertionError("cache not used")
+
+    cached = load_compiled(tmp_path / "kb.json", key, refuse)
+    assert [e.id for e in cached.entries] == [e.id for e in real.entries]
+    for entry in real.entries:
+        light = cached.get(entry.id)
+        assert isinstance(light, Record)
+        assert light.model_dump(mode="json") == entry.model_dump(mode="json")
+        assert light.fix.summary == entry.fix.summary
+        assert [s.regex for s in light.symptoms] == [s.regex for s in entry.symptoms]
+        assert light.is_retired == entry.is_retired
+        assert cached.origin(entry.id) == real.origin(entry.id)
+
+
+def test_cache_key_changes_when_an_entry_file_changes(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("id: a\n", encoding="utf-8")
+    before = cache_key("1", [tmp_path])
+    (tmp_path / "a.yaml").write_text("id: a\ntitle: longer\n", encoding="utf-8")
+    assert cache_key("1", [tmp_path]) != before
+    (tmp_path / "b.yaml").write_text("id: b\n", encoding="utf-8")
+    assert cache_key("1", [tmp_path]) != before
+
+
+def test_json_path_imports_neither_pydantic_nor_yaml_nor_rich_once_cached(tmp_path: Path) -> None:
+    paste = tmp_path / "p.txt"
+    paste.write_text("ValueError: Attempting to unscale FP16 gradients.\n", encoding="utf-8")
+    probe = (
+        "import sys, runpy\n"
+        f"sys.argv = ['peft-why', '--json', {str(paste)!r}]\n"
+        "from peft_why.cli.main import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('pydantic', 'yaml', 'rich', 'torch', 'numpy') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "PEFT_WHY_CACHE": str(tmp_path / "cache")}
+    env.pop("PEFT_WHY_KB_PATH", None)
+    subprocess.run([sys.executable, "-c", probe], env=env, check=True, capture_output=True)  # fills the cache
+    out = subprocess.run([sys.executable, "-c", probe], env=env, check=True, capture_output=True, text=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -1,0 +1,41 @@
+"""The regex stage: symptom hits and the literal prefilter that keeps its cost flat."""
+
+from __future__ import annotations
+
+import pytest
+from peft_why.matcher.parse import parse
+from peft_why.matcher.regex_stage import regex_candidates, required_literal
+
+from .helpers import make_entry
+
+
+@pytest.mark.parametrize(
+    ("pattern", "literal"),
+    [
+        ("Attempting to unscale FP16 gradients", "attempting to unscale fp16 gradients"),
+        (r"Target modules (\{.*\}|\[.*\]) not found in the base model", " not found in the base model"),
+        ("(?i)CUDA out of memory", "cuda out of memory"),
+        (r"foo\.bar\d+ baz?x", "foo.bar"),  # the optional 'z' ends the run
+        ("a|b", None),  # alternation at top level: nothing is certain
+        ("x+y", None),  # runs shorter than 4 characters do not filter
+    ],
+)
+def test_required_literal_is_certain_part_of_every_match(pattern: str, literal: str | None) -> None:
+    assert required_literal(pattern) == literal
+
+
+def test_prefilter_keeps_case_insensitive_hits() -> None:
+    entry = make_entry("oom", "out of memory", regex="(?i)cuda out of memory")
+    found = regex_candidates(parse("RuntimeError: CUDA Out Of Memory. Tried to allocate"), [entry])
+    assert [c.entry_id for c in found] == ["oom"]
+
+
+def test_exception_message_hit_beats_line_hit_and_names_the_line() -> None:
+    entry = make_entry("boom", "boom", regex="boom happened", exception=["ValueError"])
+    found = regex_candidates(parse("some log line\nValueError: boom happened here"), [entry])
+    assert found[0].score == 1.0 and found[0].line == 2
+
+
+def test_no_literal_no_hit() -> None:
+    entry = make_entry("boom", "boom", regex="boom happened")
+    assert regex_candidates(parse("ValueError: something else"), [entry]) == []
