@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 FORMAT = 1
+# Entry fields typed Dict[str, str] in kb.schema: plain mappings, not sub-models.
+MAPPING_FIELDS = frozenset({"affects", "fixed_in", "reviewed"})
 
 
 class Record:
@@ -30,9 +32,10 @@ class Record:
 
     def __getattr__(self, name: str) -> Any:
         try:
-            return _wrap(self._data[name])
+            value = self._data[name]
         except KeyError:
             raise AttributeError(name) from None
+        return dict(value) if name in MAPPING_FIELDS else _wrap(value)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("compiled KB records are read-only")

@@ -123,10 +123,9 @@ def stage_candidates(
     ``vectors`` supplies the semantic index on demand (loading it is the only
     costly step), so a paste a regex settles never pays for the model.
     """
-    entries = list(index.entries.values())
     found: dict[str, list[Candidate]] = {}
     if "regex" in stages:
-        found["regex"] = regex_candidates(trace, entries)
+        found["regex"] = regex_candidates(trace, (), plan=index.regex_plan)
     if "lexical" in stages:
         found["lexical"] = lexical_candidates(trace, index)
     if "fuzzy" in stages:

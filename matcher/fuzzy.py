@@ -16,6 +16,9 @@ MIN_SIMILARITY = 0.6
 # token_set_ratio scores a 2-word query contained in a long document at 100;
 # below this many tokens a query's similarity is scaled down.
 FULL_WEIGHT_TOKENS = 6
+# Above this many documents, only the documents of the lexical stage's best RETRIEVE_ENTRIES are compared.
+FULL_SCAN_DOCUMENTS = 2000
+RETRIEVE_ENTRIES = 100
 
 
 def fuzzy_candidates(trace: Trace, index: KbIndex, *, limit: int = 20) -> list[Candidate]:
@@ -23,7 +26,18 @@ def fuzzy_candidates(trace: Trace, index: KbIndex, *, limit: int = 20) -> list[C
     queries = key_texts(trace)
     if not queries or not index.documents:
         return []
-    choices = index.processed_texts  # processed once per index, not once per paste
+    texts = index.processed_texts  # processed once per index, not once per paste
+    choices: dict[int, str] | list[str] = texts
+    if len(texts) > FULL_SCAN_DOCUMENTS:
+        # A large KB: compare only with the documents of the entries that share words with the
+        # paste (the lexical index finds them in time proportional to the query, not the KB).
+        from .lexical import tokens
+
+        query_tokens = tokens("\n".join(queries))
+        chosen = index.lexical.top(query_tokens, RETRIEVE_ENTRIES)
+        choices = {
+            n: texts[n] for _s, entry_id, _n in chosen for n in index.documents_by_entry.get(entry_id, ())
+        }
     best: dict[str, tuple[float, str]] = {}
     for query in queries:
         processed = utils.default_process(query)
@@ -32,7 +46,7 @@ def fuzzy_candidates(trace: Trace, index: KbIndex, *, limit: int = 20) -> list[C
             continue
         cutoff = MIN_SIMILARITY * 100.0 / weight
         # extract (C, no numpy) returns only documents above the cutoff.
-        for _text, similarity, d_index in process.extract(
+        for _text, similarity, d_index in process.extract(  # type: ignore[call-overload]
             processed, choices, scorer=fuzz.token_set_ratio, processor=None, limit=None, score_cutoff=cutoff
         ):
             doc = index.documents[d_index]

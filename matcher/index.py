@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .normalise import mask
 from .trace import Trace
@@ -43,6 +43,26 @@ class KbIndex:
         """The same index minus one example, so that example can be a fair test."""
         kept = tuple(d for d in self.documents if not (d.entry_id == entry_id and d.example == example))
         return KbIndex(kept, self.entries)
+
+    @functools.cached_property
+    def regex_plan(self) -> tuple[tuple[str | None, Entry, Any], ...]:
+        """``(required literal, entry, symptom)`` for every symptom of every active entry, in id order."""
+        from .regex_stage import required_literal
+
+        return tuple(
+            (required_literal(symptom.regex), entry, symptom)
+            for entry_id, entry in sorted(self.entries.items())
+            if not entry.is_retired
+            for symptom in entry.symptoms
+        )
+
+    @functools.cached_property
+    def documents_by_entry(self) -> dict[str, list[int]]:
+        """Document numbers of each entry (the fuzzy stage's restriction on a large KB)."""
+        out: dict[str, list[int]] = {}
+        for number, doc in enumerate(self.documents):
+            out.setdefault(doc.entry_id, []).append(number)
+        return out
 
     @functools.cached_property
     def processed_texts(self) -> list[str]:

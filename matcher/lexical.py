@@ -47,6 +47,7 @@ paste's key lines (``index.key_texts``), joined with newlines. Entries with
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -96,23 +97,39 @@ class LexicalIndex:
     postings: dict[str, tuple[tuple[int, float], ...]]  # token -> (entry number, precomputed part/idf)
     idf: dict[str, float]
 
-    def score(
-        self, query_tokens: Iterable[str]
-    ) -> tuple[dict[int, float], float, dict[int, list[tuple[float, str]]]]:
-        """Raw BM25 per entry number, the normalising denominator, and each entry's term contributions."""
+    def score(self, query_tokens: Iterable[str]) -> tuple[dict[int, float], float]:
+        """Raw BM25 per entry number (entries sharing no token are absent) and the normalising denominator."""
         scores: dict[int, float] = {}
-        parts: dict[int, list[tuple[float, str]]] = {}
         denominator = 0.0
+        get = scores.get
         for token in dict.fromkeys(query_tokens):
             idf = self.idf.get(token)
             if idf is None:
                 continue
             denominator += idf * (K1 + 1)
             for number, weight in self.postings[token]:
-                part = idf * weight
-                scores[number] = scores.get(number, 0.0) + part
-                parts.setdefault(number, []).append((part, token))
-        return scores, denominator, parts
+                scores[number] = get(number, 0.0) + idf * weight
+        return scores, denominator
+
+    def top(self, query_tokens: Sequence[str], limit: int) -> list[tuple[float, str, int]]:
+        """The ``limit`` best ``(normalised score, entry id, entry number)``, ties by id."""
+        raw, denominator = self.score(query_tokens)
+        if denominator <= 0.0:
+            return []
+        ids = self.entry_ids
+        # entry numbers follow id order, so (-score, number) orders ties by id
+        best = heapq.nsmallest(limit, ((-value, number) for number, value in raw.items()))
+        return [(-negative / denominator, ids[number], number) for negative, number in best]
+
+    def shared_tokens(self, query_tokens: Sequence[str], number: int, count: int = 4) -> list[str]:
+        """The query tokens that contribute most to one entry's score (for evidence)."""
+        parts = []
+        for token in dict.fromkeys(query_tokens):
+            for other, weight in self.postings.get(token, ()):
+                if other == number:
+                    parts.append((-self.idf[token] * weight, token))
+                    break
+        return [token for _part, token in sorted(parts)[:count]]
 
 
 def entry_texts(index: KbIndex) -> dict[str, list[str]]:
@@ -158,18 +175,11 @@ def lexical_candidates(trace: Trace, index: KbIndex, *, limit: int = 20) -> list
     if not query:
         return []
     lexical = index.lexical
-    raw, denominator, parts = lexical.score(query)
-    if denominator <= 0.0:
-        return []
-    ranked = sorted(
-        ((value / denominator, lexical.entry_ids[number], number) for number, value in raw.items()),
-        key=lambda item: (-item[0], item[1]),
-    )
     out: list[Candidate] = []
-    for score, entry_id, number in ranked[:limit]:
+    for score, entry_id, number in lexical.top(query, limit):
         if score < MIN_SCORE:
             break
-        shared = [token for _part, token in sorted(parts[number], key=lambda p: (-p[0], p[1]))[:4]]
+        shared = lexical.shared_tokens(query, number)
         detail = f"shares {', '.join(repr(t) for t in shared)} (bm25 {score:.2f})"
         out.append(Candidate("lexical", entry_id, score, detail))
     return out

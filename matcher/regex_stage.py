@@ -28,29 +28,32 @@ TRACEBACK_HIT = 0.95
 MIN_LITERAL = 4
 
 
-def regex_candidates(trace: Trace, entries: Sequence[Entry]) -> list[Candidate]:
+def regex_candidates(
+    trace: Trace, entries: Sequence[Entry], *, plan: Sequence[tuple[str | None, Entry, Symptom]] | None = None
+) -> list[Candidate]:
     """One candidate per entry with a symptom hit: its strongest hit, with the line it sits on.
 
     Prefiltered: a pattern is compiled and run only when its longest required
     literal occurs in the paste (case-insensitively), so cost does not grow with
-    every pattern in the KB.
+    every pattern in the KB. ``plan`` (``KbIndex.regex_plan``) carries the
+    literals precomputed; without it they are derived from ``entries``.
     """
+    if plan is None:
+        plan = [
+            (required_literal(s.regex), e, s)
+            for e in sorted(entries, key=lambda e: e.id)
+            if not e.is_retired
+            for s in e.symptoms
+        ]
     lowered = trace.text.lower()
-    out: list[Candidate] = []
-    for entry in entries:
-        if entry.is_retired:
+    best: dict[str, Candidate] = {}
+    for literal, entry, symptom in plan:
+        if literal is not None and literal not in lowered:
             continue
-        best: Candidate | None = None
-        for symptom in entry.symptoms:
-            literal = required_literal(symptom.regex)
-            if literal is not None and literal not in lowered:
-                continue
-            hit = symptom_hit(trace, entry.id, symptom)
-            if hit is not None and (best is None or hit.score > best.score):
-                best = hit
-        if best is not None:
-            out.append(best)
-    return out
+        hit = symptom_hit(trace, entry.id, symptom)
+        if hit is not None and (entry.id not in best or hit.score > best[entry.id].score):
+            best[entry.id] = hit
+    return list(best.values())
 
 
 @functools.lru_cache(maxsize=65536)

@@ -30,6 +30,7 @@ def test_cached_kb_answers_like_the_loader(tmp_path: Path) -> None:
         assert light.fix.summary == entry.fix.summary
         assert [s.regex for s in light.symptoms] == [s.regex for s in entry.symptoms]
         assert light.is_retired == entry.is_retired
+        assert light.affects == entry.affects and light.reviewed == entry.reviewed
         assert cached.origin(entry.id) == real.origin(entry.id)
 
 

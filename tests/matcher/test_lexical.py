@@ -42,7 +42,7 @@ def test_pattern_text_drops_regex_escapes() -> None:
 def test_bm25_matches_the_stated_formula() -> None:
     texts = {"a": ["alpha beta beta"], "b": ["beta gamma"], "c": ["delta"]}
     index = build_lexical_index(texts)
-    raw, denominator, _ = index.score(["beta", "zzz"])
+    raw, denominator = index.score(["beta", "zzz"])
     n, df, avg = 3, 2, (3 + 2 + 1) / 3
     idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
     expected_a = idf * 2 * (K1 + 1) / (2 + K1 * (1 - B + B * 3 / avg))
