@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_PROGRESS_BARS := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: demo test lint typecheck setup clean-venv onnx vectors bench eval
+.PHONY: demo test lint typecheck setup clean-venv onnx vectors versions bench eval
 
 # The semantic stage's query encoder: an ONNX export of the packaged MiniLM (~90 MB, never committed),
 # built into the venv so a fresh clone's `make test` has it. The run-time path needs no torch.
@@ -39,6 +39,12 @@ $(ONNX): $(STAMP) scripts/export_onnx.py
 # The shipped entries' vectors (committed; rerun after changing entries, checked by tests/matcher/test_semantic.py).
 vectors: $(STAMP)
 	$(BIN)/python scripts/build_vectors.py
+
+# The version table (kb/data/versions.json, committed): when fields, names and messages appeared.
+# Reads unpacked wheels under SRC; add --download to fetch missing releases with pip.
+SRC ?= /tmp/research/src
+versions: $(STAMP)
+	$(BIN)/python scripts/build_version_table.py --src $(SRC)
 
 bench: $(STAMP) $(ONNX)
 	$(BIN)/python bench/bench_matcher.py

@@ -10,9 +10,9 @@ import functools
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .fuse import ABSTAIN_BELOW, DEFAULT_WEIGHTS, fuse
 from .fuzzy import fuzzy_candidates
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .semantic import VectorIndex
 
 # Stages this release implements; the others are accepted names that contribute nothing yet.
-IMPLEMENTED_STAGES: tuple[str, ...] = ("regex", "lexical", "fuzzy", "semantic")
+IMPLEMENTED_STAGES: tuple[str, ...] = STAGES
 # A regex hit on the exception message itself settles a paste: the semantic stage (and its
 # 0.5 s of imports and model loading) is skipped unless it is the only stage asked for.
 SETTLED_AT = 1.0
@@ -69,7 +69,7 @@ def get_kb(extra_dirs: Sequence[str] = ()) -> tuple[KnowledgeBase, KbIndex]:
 
 @functools.lru_cache(maxsize=8)
 def _cached_vectors(extra_dirs: tuple[str, ...], env_path: str) -> VectorIndex | None:
-    from peft_why.kb.loader import builtin_entries_dir
+    import importlib.util
 
     from . import semantic
 
@@ -79,7 +79,9 @@ def _cached_vectors(extra_dirs: tuple[str, ...], env_path: str) -> VectorIndex |
     except semantic.ModelUnavailable as exc:
         print(f"peft-why: semantic stage off: {exc}; the other stages still run", file=sys.stderr)
         return None
-    shipped = semantic.read_store(builtin_entries_dir().parent / "data" / f"{semantic.VECTORS_NAME}.npy")
+    spec = importlib.util.find_spec("peft_why.kb")  # not kb.loader: it imports yaml and pydantic
+    kb_root = Path(next(iter(spec.submodule_search_locations or []))) if spec else Path()
+    shipped = semantic.read_store(kb_root / "data" / f"{semantic.VECTORS_NAME}.npy")
     user_path = semantic.cache_dir() / f"{semantic.VECTORS_NAME}-{semantic.MODEL_SHA256[:12]}.npy"
     user = semantic.read_store(user_path)
     vectors, fresh = semantic.build_vector_index(
@@ -117,6 +119,7 @@ def stage_candidates(
     *,
     stages: Sequence[str] = STAGES,
     vectors: Callable[[], VectorIndex | None] | None = None,
+    versions: Mapping[str, str] | None = None,
 ) -> dict[str, list[Candidate]]:
     """Each selected stage's candidates for a parsed paste.
 
@@ -137,7 +140,18 @@ def stage_candidates(
             from .semantic import semantic_candidates
 
             found["semantic"] = semantic_candidates(trace, vector_index)
+    if "version" in stages:
+        from .version import version_candidates
+
+        found["version"] = version_candidates(trace, index, _version_table(), versions=versions)
     return found
+
+
+@functools.lru_cache(maxsize=1)
+def _version_table() -> dict[str, Any]:
+    from .version import load_table
+
+    return load_table()
 
 
 def rank(
@@ -147,9 +161,13 @@ def rank(
     stages: Sequence[str] = STAGES,
     threshold: float = ABSTAIN_BELOW,
     vectors: Callable[[], VectorIndex | None] | None = None,
+    versions: Mapping[str, str] | None = None,
 ) -> list[Diagnosis]:
-    """Run the selected stages on a parsed paste and fuse their evidence."""
-    found = stage_candidates(trace, index, stages=stages, vectors=vectors)
+    """Run the selected stages on a parsed paste and fuse their evidence.
+
+    ``versions`` (package -> version) overrides the versions the paste reveals.
+    """
+    found = stage_candidates(trace, index, stages=stages, vectors=vectors, versions=versions)
     return fuse(found, index.entries, DEFAULT_WEIGHTS, threshold=threshold)
 
 
@@ -159,15 +177,18 @@ def diagnose_text(
     top: int = 3,
     stages: Sequence[str] | None = None,
     kb_dirs: Sequence[str] = (),
+    versions: Mapping[str, str] | None = None,
 ) -> list[Diagnosis]:
     """Diagnose a pasted traceback, error line, warning or symptom sentence.
 
     Returns at most ``top`` diagnoses, best first; an empty list means no known
-    entry fits (the matcher abstains rather than guess).
+    entry fits (the matcher abstains rather than guess). ``versions`` (package ->
+    version) are the user's, when known; else those the paste shows are used.
     """
     chosen = parse_stages(stages)
     _kb, index = get_kb(kb_dirs)
-    return rank(parse(text), index, stages=chosen, vectors=lambda: get_vectors(kb_dirs))[: max(0, top)]
+    found = rank(parse(text), index, stages=chosen, vectors=lambda: get_vectors(kb_dirs), versions=versions)
+    return found[: max(0, top)]
 
 
 def diagnose_exception(
@@ -179,4 +200,19 @@ def diagnose_exception(
 ) -> list[Diagnosis]:
     """Diagnose a live exception (the hook's way in), including its chained causes."""
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return diagnose_text(text, top=top, stages=stages, kb_dirs=kb_dirs)
+    return diagnose_text(text, top=top, stages=stages, kb_dirs=kb_dirs, versions=installed_versions())
+
+
+def installed_versions() -> dict[str, str]:
+    """This interpreter's peft / transformers / trl / accelerate versions (the live ones, for the hook)."""
+    from importlib import metadata
+
+    from .version import PACKAGES
+
+    found: dict[str, str] = {}
+    for package in PACKAGES:
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    return found

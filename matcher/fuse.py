@@ -4,7 +4,9 @@ Each stage's strongest candidate for an entry is a piece of evidence. They
 combine as a weighted noisy-or (``raw = 1 - prod(1 - w_s * s_s)``), so agreeing
 stages reinforce each other and no single weak stage reaches a high score.
 A generic entry's raw score is scaled by ``GENERIC_FACTOR`` so a specific entry
-with the same evidence wins. The raw score is then calibrated by Platt scaling
+with the same evidence wins; an entry with negative version evidence (fixed before
+the user's release) by ``DEMOTED_FACTOR``: demoted, never dropped by versions alone.
+The raw score is then calibrated by Platt scaling
 (``score = 1 / (1 + exp(-(A * raw + B)))``, fitted on bench/heldout with
 bench/calibrate.py), so a score of 0.8 is right about 80% of the time on
 held-out pastes. The matcher abstains below ``ABSTAIN_BELOW``.
@@ -38,6 +40,8 @@ ABSTAIN_BELOW = 0.48  # raw 0.6, chosen on bench/heldout with bench/calibrate.py
 HIGH, MEDIUM = 0.8, 0.6
 # A generic entry (outdated-package, cuda-oom-lora) must not swallow a specific one.
 GENERIC_FACTOR = 0.97
+# Negative (version) evidence: the entry is fixed in, or does not affect, the user's release.
+DEMOTED_FACTOR = 0.8
 
 
 def fuse(
@@ -61,6 +65,8 @@ def fuse(
         raw = combined_score(candidates, weights)
         if entry.generic:
             raw *= GENERIC_FACTOR
+        if any(c.score < 0 for c in candidates):  # the version stage says the user's release is not affected
+            raw *= DEMOTED_FACTOR
         score = calibrated(raw, calibration)
         if score < threshold:
             continue

@@ -1,0 +1,158 @@
+"""Version stage: what the released packages say about the names in a paste, and which entries are fixed.
+
+Two kinds of evidence, from the version table (kb/data/versions.json, built by
+scripts/build_version_table.py from released wheels):
+
+- a config field or public name the paste mentions that the user's release does not have yet
+  (``unexpected keyword argument 'use_dora'`` -> "use_dora needs peft >= 0.9.0"), or no longer
+  has (``cannot import name 'HybridCache'`` -> "removed in transformers 5.0.0"), is evidence for
+  the KB's version-skew entry (``OUTDATED_ENTRY``);
+- an entry whose ``fixed_in`` is at or below the user's version, or whose ``affects`` range
+  excludes it, gets a negative candidate: ``fuse`` demotes it and the evidence says why.
+  Versions re-rank, they never drop an entry.
+
+Which versions: those the paste reveals (``Trace.versions``), or those passed in (the live ones
+for an in-process exception, another interpreter's for ``--python``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .index import KbIndex
+from .trace import Trace
+from .types import Candidate
+
+OUTDATED_ENTRY = "outdated-package"
+PACKAGES = ("peft", "transformers", "trl", "accelerate")
+KNOWN_VERSION = 1.0
+UNKNOWN_VERSION = 0.7
+DEMOTION = -1.0
+
+_UNEXPECTED = re.compile(r"(\w*Config)\w*(?:\.__init__)?\(\) got an unexpected keyword argument '(\w+)'")
+_UNEXPECTED_LIST = re.compile(r"Unexpected keyword arguments \[([^\]]*)\] for class (\w+)")
+_IMPORT = re.compile(r"cannot import name '(\w+)' from '(\w+)")
+_ATTRIBUTE = re.compile(r"module '(\w+)' has no attribute '(\w+)'")
+
+
+def version_key(text: str) -> tuple[int, ...]:
+    """``"0.10.1rc1"`` -> ``(0, 10, 1)``: numeric parts only, enough to order releases."""
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
+
+
+def satisfies(version: str, specifier: str) -> bool:
+    """Whether ``version`` meets a specifier such as ``">=0.6,<0.8"`` (numeric comparison)."""
+    have = version_key(version)
+    for clause in specifier.split(","):
+        found = re.match(r"\s*(==|!=|<=|>=|<|>|~=)\s*([\w.*+-]+)", clause)
+        if not found:
+            continue
+        op, want_text = found.groups()
+        want = version_key(want_text.replace("*", "0"))
+        checks = {
+            "==": have[: len(want)] == want,
+            "!=": have[: len(want)] != want,
+            "<=": have <= want,
+            ">=": have >= want,
+            "<": have < want,
+            ">": have > want,
+            "~=": have >= want and have[: max(1, len(want) - 1)] == want[: max(1, len(want) - 1)],
+        }
+        if not checks[op]:
+            return False
+    return True
+
+
+def mentioned(trace: Trace) -> list[tuple[str, str, str]]:
+    """``(package, table item, name)`` for the fields and names the paste's errors point at."""
+    text = "\n".join(block.headline for block in trace.exceptions) or trace.text
+    text += "\n" + "\n".join(w.message for w in trace.warnings)
+    out: list[tuple[str, str, str]] = []
+    for config, field in _UNEXPECTED.findall(text):
+        out.append(("peft", f"field:{config}.{field}", field))
+    for fields, config in _UNEXPECTED_LIST.findall(text):
+        for field in re.findall(r"'(\w+)'", fields):
+            out.append(("peft", f"field:{config}.{field}", field))
+    for name, package in _IMPORT.findall(text) + [(n, p) for p, n in _ATTRIBUTE.findall(text)]:
+        if package in PACKAGES:
+            out.append((package, f"name:{name}", name))
+    return list(dict.fromkeys(out))
+
+
+def version_candidates(
+    trace: Trace,
+    index: KbIndex,
+    table: Mapping[str, Any],
+    *,
+    versions: Mapping[str, str] | None = None,
+) -> list[Candidate]:
+    """Version evidence for and against entries; ``versions`` overrides what the paste shows."""
+    have = {**trace.versions, **(versions or {})}
+    out: list[Candidate] = []
+    if OUTDATED_ENTRY in index.entries:
+        best: Candidate | None = None
+        for package, item, name in mentioned(trace):
+            facts = table.get(package, {}).get("items", {}).get(item)
+            if facts is None:
+                item = re.sub(
+                    r"^field:\w+\.", "field:LoraConfig.", item
+                )  # PeftConfig errors name LoraConfig fields
+                facts = table.get(package, {}).get("items", {}).get(item)
+            if facts is None:
+                continue
+            candidate = _skew(package, name, facts, have.get(package))
+            if candidate is not None and (best is None or candidate.score > best.score):
+                best = candidate
+        if best is not None:
+            out.append(best)
+    for entry_id in sorted(index.entries):
+        entry = index.entries[entry_id]
+        for package, fixed in sorted(entry.fixed_in.items()):
+            if package in have and version_key(have[package]) >= version_key(fixed):
+                detail = f"fixed in {package} {fixed}; the paste shows {package} {have[package]} (demoted)"
+                out.append(Candidate("version", entry_id, DEMOTION, detail))
+                break
+        else:
+            for package, spec in sorted(entry.affects.items()):
+                if package in have and not satisfies(have[package], spec):
+                    detail = f"affects {package} {spec}; the paste shows {package} {have[package]} (demoted)"
+                    out.append(Candidate("version", entry_id, DEMOTION, detail))
+                    break
+    return out
+
+
+def _skew(package: str, name: str, facts: Mapping[str, Any], have: str | None) -> Candidate | None:
+    first, removed = facts.get("first"), facts.get("removed_in")
+    if removed and (have is None or version_key(have) >= version_key(removed)):
+        detail = f"{name} was removed in {package} {removed} (present {first}-{facts.get('last')})"
+        score = KNOWN_VERSION if have else UNKNOWN_VERSION
+        return Candidate(
+            "version", OUTDATED_ENTRY, score, detail + (f"; the paste shows {have}" if have else "")
+        )
+    if facts.get("absent_in") and (have is None or version_key(have) < version_key(first)):
+        detail = f"{name} needs {package} >= {first}"
+        if have:
+            return Candidate(
+                "version", OUTDATED_ENTRY, KNOWN_VERSION, f"{detail}; the paste shows {package} {have}"
+            )
+        return Candidate("version", OUTDATED_ENTRY, UNKNOWN_VERSION, detail)
+    return None
+
+
+def load_table() -> dict[str, Any]:
+    """The shipped version table (package data; json only), or {} when absent."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("peft_why.kb")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "versions.json"
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data

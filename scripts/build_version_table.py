@@ -1,0 +1,215 @@
+"""Build step: when each config field, public name and key message appeared, from released packages.
+
+Usage:
+  python scripts/build_version_table.py [--src DIR] [--download]   (writes kb/data/versions.json)
+
+Sources are unpacked wheels in ``DIR/<pkg>/<version>/`` (default /tmp/research/src, with the
+folder names peft, tf=transformers, trl, acc=accelerate). ``--download`` first runs
+``pip download --no-deps <pkg>==<version>`` for the releases in RELEASES that are missing and
+unpacks them there. Only the versions present are read: a "first" version means "present in
+this release and absent in the previous release that was read" (``absent_in``), so the table
+states its own granularity.
+
+Recorded per package: the fields of the config dataclasses (AST of the class bodies), the
+public names (peft: ``peft/__init__.py`` imports; others: a curated list of classes), and
+which key messages (substrings, the KB's version-relevant ones) the source contains.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent.parent / "kb" / "data" / "versions.json"
+FOLDERS = {"peft": "peft", "transformers": "tf", "trl": "trl", "accelerate": "acc"}
+RELEASES = {  # the last three years of minors, for --download
+    "peft": [f"0.{m}.0" for m in range(4, 22)],
+    "transformers": [f"4.{m}.0" for m in range(30, 58)] + ["5.0.0"],
+    "trl": [f"0.{m}.0" for m in range(4, 30)],
+    "accelerate": [f"0.{m}.0" for m in range(20, 35)] + [f"1.{m}.0" for m in range(0, 16)],
+}
+CONFIG_CLASSES = {"peft": ("LoraConfig", "PeftConfig", "PeftConfigMixin", "PromptLearningConfig")}
+CURATED_NAMES = {
+    "transformers": [
+        "EncoderDecoderCache",
+        "HybridCache",
+        "DynamicCache",
+        "Cache",
+        "BitsAndBytesConfig",
+        "QuantoConfig",
+        "HqqConfig",
+        "TorchAoConfig",
+    ],
+    "trl": [
+        "SFTTrainer",
+        "SFTConfig",
+        "DPOTrainer",
+        "DPOConfig",
+        "GRPOTrainer",
+        "GRPOConfig",
+        "RewardTrainer",
+    ],
+    "accelerate": ["Accelerator", "PartialState", "DeepSpeedPlugin", "FullyShardedDataParallelPlugin"],
+}
+MESSAGES = {
+    "peft": [
+        "not found in the base model",
+        "NoMatchingPeftModuleError",
+        "Please specify `target_modules` in `peft_config`",
+        "Unexpected keyword arguments",
+        "is not supported. Currently, only the following modules are supported",
+        "may get different generations due to rounding errors",
+        "Cannot merge LORA layers when the model is loaded in 8-bit mode",
+        "Cannot merge LORA layers when the model is gptq quantized",
+        "autocast_adapter_dtype",
+        "cast_mixed_precision_params",
+        "enable_input_require_grads",
+    ],
+    "transformers": [
+        "You cannot perform fine-tuning on purely quantized models",
+        "does not appear to have a file named",
+        "enable_input_require_grads",
+        "find_adapter_config_file",
+    ],
+    "trl": ["You passed both a ref_model and a peft_config", "force_use_ref_model"],
+    "accelerate": ["Attempting to unscale FP16 gradients"],
+}
+
+
+def version_key(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
+
+
+def download(src: Path, package: str) -> None:
+    folder = src / FOLDERS[package]
+    for version in RELEASES[package]:
+        target = folder / version
+        if target.exists():
+            continue
+        tmp = src / ".wheels"
+        tmp.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                "--only-binary=:all:",
+                f"{package}=={version}",
+                "-d",
+                str(tmp),
+            ],
+            capture_output=True,
+        )
+        if done.returncode != 0:
+            continue
+        wheel = next(iter(sorted(tmp.glob(f"{package}-{version}-*.whl"))), None)
+        if wheel is not None:
+            with zipfile.ZipFile(wheel) as archive:
+                archive.extractall(target)
+
+
+def class_fields(root: Path, names: tuple[str, ...]) -> dict[str, list[str]]:
+    """Annotated attributes in the bodies of the named classes, wherever they are defined."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if not any(f"class {name}" in text for name in names):
+            continue
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef) and node.name in names and node.name not in found:
+                found[node.name] = [
+                    item.target.id
+                    for item in node.body
+                    if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+                ]
+    return found
+
+
+def peft_public_names(root: Path) -> list[str]:
+    init = root / "peft" / "__init__.py"
+    tree = ast.parse(init.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            names.update(alias.asname or alias.name for alias in node.names)
+    return sorted(n for n in names if not n.startswith("_"))
+
+
+def defined_classes(root: Path, wanted: list[str]) -> list[str]:
+    pattern = re.compile(r"^class (" + "|".join(wanted) + r")\b", re.MULTILINE)
+    found = set()
+    for path in root.rglob("*.py"):
+        found.update(pattern.findall(path.read_text(encoding="utf-8", errors="replace")))
+    return sorted(found)
+
+
+def messages_in(root: Path, wanted: list[str]) -> list[str]:
+    blob = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in root.rglob("*.py"))
+    return [m for m in wanted if m in blob]
+
+
+def snapshot(package: str, root: Path) -> dict[str, set[str]]:
+    items: dict[str, set[str]] = {}
+    for cls, fields in class_fields(root, CONFIG_CLASSES.get(package, ())).items():
+        items.update({f"field:{cls}.{name}": set() for name in fields})
+    names = peft_public_names(root) if package == "peft" else defined_classes(root, CURATED_NAMES[package])
+    items.update({f"name:{name}": set() for name in names})
+    items.update({f"message:{text}": set() for text in messages_in(root, MESSAGES[package])})
+    return items
+
+
+def history(package: str, src: Path) -> dict[str, object]:
+    folder = src / FOLDERS[package]
+    versions = (
+        sorted((p.name for p in folder.iterdir() if p.is_dir()), key=version_key) if folder.is_dir() else []
+    )
+    seen: dict[str, list[str]] = {}
+    for version in versions:
+        for item in snapshot(package, folder / version):
+            seen.setdefault(item, []).append(version)
+    table: dict[str, dict[str, object]] = {}
+    for item, present in sorted(seen.items()):
+        first = present[0]
+        before = [v for v in versions if version_key(v) < version_key(first)]
+        last = present[-1]
+        after = [v for v in versions if version_key(v) > version_key(last)]
+        table[item] = {
+            "first": first,
+            "absent_in": before[-1] if before else None,
+            "last": last,
+            "removed_in": after[0] if after else None,
+        }
+    return {"versions_read": versions, "items": table}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--src", default="/tmp/research/src")
+    parser.add_argument("--download", action="store_true")
+    args = parser.parse_args()
+    src = Path(args.src)
+    if args.download:
+        for package in FOLDERS:
+            download(src, package)
+    table = {package: history(package, src) for package in FOLDERS}
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {OUT}: " + ", ".join(f"{p} {len(t['items'])} items" for p, t in table.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

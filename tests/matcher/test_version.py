@@ -1,0 +1,63 @@
+"""The version stage: exact versions from the shipped table; demotion, never dropping."""
+
+from __future__ import annotations
+
+from peft_why.matcher.fuse import fuse
+from peft_why.matcher.parse import parse
+from peft_why.matcher.types import Candidate
+from peft_why.matcher.version import load_table, satisfies, version_candidates
+
+from .helpers import make_entry, make_index
+
+USE_DORA = "TypeError: LoraConfig.__init__() got an unexpected keyword argument 'use_dora'"
+
+
+def _index():  # type: ignore[no-untyped-def]
+    return make_index(
+        make_entry("outdated-package", "an older release lacks this", generic=True),
+        make_entry("old-bug", "a bug fixed in 0.12", fixed_in={"peft": "0.12.0"}),
+        make_entry("range-bug", "a bug in a range", affects={"peft": ">=0.6,<0.8"}),
+    )
+
+
+def test_shipped_table_knows_when_lora_fields_appeared() -> None:
+    items = load_table()["peft"]["items"]
+    assert items["field:LoraConfig.use_dora"]["first"] == "0.9.0"
+    assert items["field:LoraConfig.use_dora"]["absent_in"] == "0.8.2"
+    assert items["field:LoraConfig.use_rslora"]["first"] == "0.8.0"
+
+
+def test_outdated_answer_names_the_exact_version() -> None:
+    found = version_candidates(parse(f"peft==0.7.1\n{USE_DORA}"), _index(), load_table())
+    skew = [c for c in found if c.entry_id == "outdated-package"]
+    assert skew and skew[0].detail == "use_dora needs peft >= 0.9.0; the paste shows peft 0.7.1"
+    assert skew[0].score == 1.0
+
+
+def test_outdated_evidence_is_weaker_when_the_version_is_unknown() -> None:
+    found = version_candidates(parse(USE_DORA), _index(), load_table())
+    assert [(c.entry_id, c.detail) for c in found] == [("outdated-package", "use_dora needs peft >= 0.9.0")]
+    assert found[0].score < 1.0
+
+
+def test_new_enough_release_gives_no_skew_evidence() -> None:
+    found = version_candidates(parse(USE_DORA), _index(), load_table(), versions={"peft": "0.10.0"})
+    assert all(c.entry_id != "outdated-package" for c in found)
+
+
+def test_entry_fixed_before_the_users_release_is_demoted_not_dropped() -> None:
+    index = _index()
+    found = version_candidates(parse("peft 0.14.0\nsomething"), index, load_table())
+    demoted = {c.entry_id: c for c in found}
+    assert demoted["old-bug"].score < 0 and "fixed in peft 0.12.0" in demoted["old-bug"].detail
+    assert demoted["range-bug"].score < 0
+    evidence = {"fuzzy": [Candidate("fuzzy", "old-bug", 1.0, "x")], "version": [demoted["old-bug"]]}
+    plain = fuse({"fuzzy": evidence["fuzzy"]}, index.entries, threshold=0.0)[0].score
+    ranked = fuse(evidence, index.entries, threshold=0.0)
+    assert ranked[0].id == "old-bug" and ranked[0].score < plain
+
+
+def test_satisfies_reads_specifier_ranges() -> None:
+    assert satisfies("0.7.1", ">=0.6,<0.8")
+    assert not satisfies("0.8.0", ">=0.6,<0.8")
+    assert satisfies("0.10.0", ">0.9")
