@@ -31,10 +31,14 @@ KNOWN_VERSION = 1.0
 UNKNOWN_VERSION = 0.7
 DEMOTION = -1.0
 
-_UNEXPECTED = re.compile(r"(\w*Config)\w*(?:\.__init__)?\(\) got an unexpected keyword argument '(\w+)'")
-_UNEXPECTED_LIST = re.compile(r"Unexpected keyword arguments \[([^\]]*)\] for class (\w+)")
-_IMPORT = re.compile(r"cannot import name '(\w+)' from '(\w+)")
-_ATTRIBUTE = re.compile(r"module '(\w+)' has no attribute '(\w+)'")
+# Bounded repeats and a literal check before each search keep hostile pastes linear.
+_UNEXPECTED = re.compile(
+    r"\b(\w{0,80}Config)\w{0,40}(?:\.__init__)?\(\) got an unexpected keyword argument '(\w{1,80})'"
+)
+_UNEXPECTED_LIST = re.compile(r"Unexpected keyword arguments \[([^\]]{0,2000})\] for class (\w{1,80})")
+_IMPORT = re.compile(r"cannot import name '(\w{1,80})' from '(\w{1,80})")
+_ATTRIBUTE = re.compile(r"module '(\w{1,80})' has no attribute '(\w{1,80})'")
+MAX_TEXT = 20000
 
 
 def version_key(text: str) -> tuple[int, ...]:
@@ -67,15 +71,20 @@ def satisfies(version: str, specifier: str) -> bool:
 
 def mentioned(trace: Trace) -> list[tuple[str, str, str]]:
     """``(package, table item, name)`` for the fields and names the paste's errors point at."""
-    text = "\n".join(block.headline for block in trace.exceptions) or trace.text
-    text += "\n" + "\n".join(w.message for w in trace.warnings)
+    text = "\n".join(block.headline[:MAX_TEXT] for block in trace.exceptions) or trace.text[-MAX_TEXT:]
+    text += "\n" + "\n".join(w.message[:MAX_TEXT] for w in trace.warnings[:20])
     out: list[tuple[str, str, str]] = []
-    for config, field in _UNEXPECTED.findall(text):
-        out.append(("peft", f"field:{config}.{field}", field))
-    for fields, config in _UNEXPECTED_LIST.findall(text):
-        for field in re.findall(r"'(\w+)'", fields):
+    if "unexpected keyword argument" in text:
+        for config, field in _UNEXPECTED.findall(text):
             out.append(("peft", f"field:{config}.{field}", field))
-    for name, package in _IMPORT.findall(text) + [(n, p) for p, n in _ATTRIBUTE.findall(text)]:
+    if "Unexpected keyword arguments" in text:
+        for fields, config in _UNEXPECTED_LIST.findall(text):
+            for field in re.findall(r"'(\w+)'", fields):
+                out.append(("peft", f"field:{config}.{field}", field))
+    names = _IMPORT.findall(text) if "cannot import name" in text else []
+    if "has no attribute" in text:
+        names += [(n, p) for p, n in _ATTRIBUTE.findall(text)]
+    for name, package in names:
         if package in PACKAGES:
             out.append((package, f"name:{name}", name))
     return list(dict.fromkeys(out))
@@ -96,9 +105,7 @@ def version_candidates(
         for package, item, name in mentioned(trace):
             facts = table.get(package, {}).get("items", {}).get(item)
             if facts is None:
-                item = re.sub(
-                    r"^field:\w+\.", "field:LoraConfig.", item
-                )  # PeftConfig errors name LoraConfig fields
+                item = re.sub(r"^field:\w+\.", "field:LoraConfig.", item)  # PeftConfig errors name LoraConfig fields
                 facts = table.get(package, {}).get("items", {}).get(item)
             if facts is None:
                 continue
@@ -128,15 +135,11 @@ def _skew(package: str, name: str, facts: Mapping[str, Any], have: str | None) -
     if removed and (have is None or version_key(have) >= version_key(removed)):
         detail = f"{name} was removed in {package} {removed} (present {first}-{facts.get('last')})"
         score = KNOWN_VERSION if have else UNKNOWN_VERSION
-        return Candidate(
-            "version", OUTDATED_ENTRY, score, detail + (f"; the paste shows {have}" if have else "")
-        )
+        return Candidate("version", OUTDATED_ENTRY, score, detail + (f"; the paste shows {have}" if have else ""))
     if facts.get("absent_in") and (have is None or version_key(have) < version_key(first)):
         detail = f"{name} needs {package} >= {first}"
         if have:
-            return Candidate(
-                "version", OUTDATED_ENTRY, KNOWN_VERSION, f"{detail}; the paste shows {package} {have}"
-            )
+            return Candidate("version", OUTDATED_ENTRY, KNOWN_VERSION, f"{detail}; the paste shows {package} {have}")
         return Candidate("version", OUTDATED_ENTRY, UNKNOWN_VERSION, detail)
     return None
 
