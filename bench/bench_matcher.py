@@ -131,9 +131,7 @@ def big_kb_latency(count: int) -> tuple[float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument(
-        "--kb", default="", help="extra KB dir for all measurements (e.g. entries in progress)"
-    )
+    parser.add_argument("--kb", default="", help="extra KB dir for all measurements (e.g. entries in progress)")
     args = parser.parse_args()
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     env.pop("PEFT_WHY_KB_PATH", None)

@@ -54,18 +54,14 @@ def search_weights(folders: list[str]) -> None:
     found = []
     for folder in folders:
         for case in load_cases(Path(folder)):
-            found.append(
-                (case.label, stage_candidates(parse(case.text), index, vectors=lambda: get_vectors()))
-            )
+            found.append((case.label, stage_candidates(parse(case.text), index, vectors=lambda: get_vectors())))
     results = []
     for lex, fuz, sem in itertools.product((0.5, 0.6, 0.75, 0.9), (0.5, 0.7, 0.85), (0.4, 0.55, 0.7)):
         weights = {**DEFAULT_WEIGHTS, "lexical": lex, "fuzzy": fuz, "semantic": sem}
         tops = []
         for label, stages in found:
             ranked = fuse(stages, index.entries, weights, threshold=0.0, calibration=IDENTITY)
-            tops.append(
-                (ranked[0].score if ranked else 0.0, bool(ranked) and ranked[0].id == label, label == "none")
-            )
+            tops.append((ranked[0].score if ranked else 0.0, bool(ranked) and ranked[0].id == label, label == "none"))
         best = max(
             (sum(1 for s, ok, _n in tops if ok and s >= t) + sum(1 for s, _ok, n in tops if n and s < t), t)
             for t in (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)

@@ -51,6 +51,4 @@ def eval_command(folder: str, as_json: bool) -> None:
     if report["fused"]["misses"]:
         click.echo("\nmisses")
         for miss in report["fused"]["misses"]:
-            click.echo(
-                f"  {miss['case']:<16} want {miss['label']:<36} got {', '.join(miss['got']) or '(abstained)'}"
-            )
+            click.echo(f"  {miss['case']:<16} want {miss['label']:<36} got {', '.join(miss['got']) or '(abstained)'}")

@@ -136,9 +136,7 @@ def evaluate(
         "cases": len(cases),
         "labelled": sum(1 for c in cases if c.label != NONE),
         "none": sum(1 for c in cases if c.label == NONE),
-        "unknown_labels": sorted(
-            {c.label for c in cases if c.label != NONE and c.label not in index.entries}
-        ),
+        "unknown_labels": sorted({c.label for c in cases if c.label != NONE and c.label not in index.entries}),
         "fused": score_run(cases, fused),
         "stages": {},
         "reliability": reliability(cases, fused),

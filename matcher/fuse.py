@@ -74,9 +74,7 @@ def fuse(
             score = max(calibrated(raw, calibration), threshold)
         evidence = tuple(
             Evidence(c.stage, c.detail, c.line, c.score)
-            for c in sorted(
-                candidates, key=lambda c: (-c.score * weights.get(c.stage, 0.0), STAGES.index(c.stage))
-            )
+            for c in sorted(candidates, key=lambda c: (-c.score * weights.get(c.stage, 0.0), STAGES.index(c.stage)))
         )
         best_stage = min(STAGES.index(c.stage) for c in candidates)
         diagnosis = Diagnosis(entry_id, entry.title, score, confidence_of(score), evidence)

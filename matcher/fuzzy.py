@@ -35,9 +35,7 @@ def fuzzy_candidates(trace: Trace, index: KbIndex, *, limit: int = 20) -> list[C
 
         query_tokens = tokens("\n".join(queries))
         chosen = index.lexical.top(query_tokens, RETRIEVE_ENTRIES)
-        choices = {
-            n: texts[n] for _s, entry_id, _n in chosen for n in index.documents_by_entry.get(entry_id, ())
-        }
+        choices = {n: texts[n] for _s, entry_id, _n in chosen for n in index.documents_by_entry.get(entry_id, ())}
     best: dict[str, tuple[float, str]] = {}
     for query in queries:
         processed = utils.default_process(query)

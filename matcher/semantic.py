@@ -139,16 +139,12 @@ class OnnxEncoder:
             import onnxruntime
             from tokenizers import Tokenizer
         except ImportError as exc:
-            raise ModelUnavailable(
-                f"{exc.name} is not installed (pip install 'peft-why[semantic]')"
-            ) from None
+            raise ModelUnavailable(f"{exc.name} is not installed (pip install 'peft-why[semantic]')") from None
         if not onnx_path.is_file():
             raise ModelUnavailable(f"no ONNX export at {onnx_path} (run `make onnx`)")
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
-        self.session = onnxruntime.InferenceSession(
-            str(onnx_path), options, providers=["CPUExecutionProvider"]
-        )
+        self.session = onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
         self.tokenizer.no_padding()
@@ -229,9 +225,7 @@ def build_vector_index(
         if not entry_ids or entry_ids[-1] != entry_id:
             entry_ids.append(entry_id)
             starts.append(row)
-    matrix = np.asarray([known[text_key(t)] for _e, t in ordered], dtype=np.float32).reshape(
-        len(ordered), DIM
-    )
+    matrix = np.asarray([known[text_key(t)] for _e, t in ordered], dtype=np.float32).reshape(len(ordered), DIM)
     index = VectorIndex(tuple(entry_ids), tuple(starts), matrix, tuple(t for _e, t in ordered), encode)
     return index, fresh
 
@@ -283,7 +277,5 @@ def semantic_candidates(trace: Trace, index: VectorIndex, *, limit: int = 20) ->
             break
         near = " ".join(index.texts[row].split())
         near = near if len(near) <= 70 else near[:69] + "…"
-        out.append(
-            Candidate("semantic", entry_id, score, f"close in meaning to {near!r} (cosine {cosine:.2f})")
-        )
+        out.append(Candidate("semantic", entry_id, score, f"close in meaning to {near!r} (cosine {cosine:.2f})"))
     return out

@@ -173,9 +173,7 @@ def snapshot(package: str, root: Path) -> dict[str, set[str]]:
 
 def history(package: str, src: Path) -> dict[str, object]:
     folder = src / FOLDERS[package]
-    versions = (
-        sorted((p.name for p in folder.iterdir() if p.is_dir()), key=version_key) if folder.is_dir() else []
-    )
+    versions = sorted((p.name for p in folder.iterdir() if p.is_dir()), key=version_key) if folder.is_dir() else []
     seen: dict[str, list[str]] = {}
     for version in versions:
         for item in snapshot(package, folder / version):

@@ -38,9 +38,7 @@ def test_score_run_counts_abstention_on_labelled_case_as_a_miss() -> None:
 
 
 def test_load_cases_reads_labels_and_ignores_extra_keys(tmp_path: Path) -> None:
-    folder = _write(
-        tmp_path / "set", "- {case: c1, label: x, source: somewhere}\n", {"c1": "ValueError: boom"}
-    )
+    folder = _write(tmp_path / "set", "- {case: c1, label: x, source: somewhere}\n", {"c1": "ValueError: boom"})
     assert load_cases(folder) == [Case("c1", "x", "ValueError: boom")]
 
 
@@ -52,9 +50,7 @@ def test_load_cases_names_the_missing_case_file(tmp_path: Path) -> None:
 
 def test_evaluate_reports_fused_stages_and_reliability() -> None:
     index = make_index(
-        make_entry(
-            "boom-error", "boom happened", regex="boom happened", examples=["ValueError: boom happened"]
-        ),
+        make_entry("boom-error", "boom happened", regex="boom happened", examples=["ValueError: boom happened"]),
         make_entry("other-error", "quite different failure", aliases=["nothing alike"]),
     )
     cases = [Case("c1", "boom-error", "ValueError: boom happened"), Case("c2", "none", "a cake recipe")]

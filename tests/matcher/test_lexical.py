@@ -74,9 +74,7 @@ def test_chinese_sentence_without_spaces_matches_chinese_alias() -> None:
 
 
 def test_error_line_ranks_its_entry_first() -> None:
-    found = lexical_candidates(
-        parse("ValueError: Target modules {'c_attn'} not found in the base model"), _kb()
-    )
+    found = lexical_candidates(parse("ValueError: Target modules {'c_attn'} not found in the base model"), _kb())
     assert [c.entry_id for c in found][:1] == ["target-modules-not-found"]
     assert 0.0 < found[0].score <= 1.0
     assert "bm25" in found[0].detail

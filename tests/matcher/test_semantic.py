@@ -89,9 +89,7 @@ def test_shipped_vectors_match_the_kb_and_their_hash() -> None:
     assert manifest["model_sha256"] == semantic.MODEL_SHA256
     assert hashlib.sha256(VECTORS.read_bytes()).hexdigest() == manifest["npy_sha256"]
     kb = load_kb(include_env=False)
-    expected = sorted(
-        {semantic.text_key(t) for _e, t in semantic.entry_semantic_texts(build_index(kb.active))}
-    )
+    expected = sorted({semantic.text_key(t) for _e, t in semantic.entry_semantic_texts(build_index(kb.active))})
     assert manifest["keys"] == expected, "KB texts changed: run `make vectors` and commit kb/data/"
     rows = np.load(VECTORS)
     assert rows.shape == (len(expected), semantic.DIM)
@@ -124,9 +122,7 @@ def _real_pastes() -> list[str]:
     for entry in load_kb(include_env=False).active:
         texts.extend(entry.examples.match)
     if DEVSET.is_dir():
-        texts.extend(
-            p.read_text(encoding="utf-8", errors="replace") for p in sorted(DEVSET.glob("cases/*.txt"))
-        )
+        texts.extend(p.read_text(encoding="utf-8", errors="replace") for p in sorted(DEVSET.glob("cases/*.txt")))
     return [semantic.semantic_text(parse(t)) for t in texts]
 
 
