@@ -90,9 +90,11 @@ def _format_option(func: Any) -> Any:
 @click.option("--kb", "kb_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra KB directory (repeatable).")
 @click.option("--debug-trace", is_flag=True, help="Include the parsed paste (exception chain, frames) in the output.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.option("--python", "python", default=None, help="Use the package versions installed in this interpreter.")
+@click.option("--installed", is_flag=True, help="Use the package versions installed beside peft-why.")
 def match_command(
     files: tuple[str, ...], fmt: str, as_json: bool, top: int, stages: Optional[str], kb_dirs: tuple[str, ...],
-    debug_trace: bool, debug: bool,
+    debug_trace: bool, debug: bool, python: Optional[str] = None, installed: bool = False,
 ) -> None:
     """Match pasted tracebacks, error lines or symptom sentences (FILES, or stdin) to known failures."""
     from .inputs import read_sources
@@ -102,12 +104,15 @@ def match_command(
     if not files and sys.stdin is not None and sys.stdin.isatty():
         raise PeftWhyError("paste a traceback on stdin (end with Ctrl-D), or name files: peft-why FILE...")
     stage_list = _stages(stages)
+    versions = _versions(python, installed)
     entries = _load_entries(kb_dirs)
     results: list[MatchResult] = []
     for source in read_sources(files):
         if source.notice:
             click.echo(f"peft-why: {source.notice}", err=True)
-        result = _match_one(source.name, source.text, source.error, top, stage_list, kb_dirs, debug_trace, debug)
+        result = _match_one(
+            source.name, source.text, source.error, top, stage_list, kb_dirs, debug_trace, debug, versions
+        )
         results.append(result)
         if fmt == "json":
             render_json(result, sys.stdout)
@@ -117,6 +122,20 @@ def match_command(
             render_text(result, entries, sys.stdout, show_source=len(files) > 1, paste=source.text)
         sys.stdout.flush()
     sys.exit(exit_code(results))
+
+
+def _versions(python: Optional[str], installed: bool) -> Optional[dict[str, str]]:
+    """The user's package versions: another interpreter's (--python), ours (--installed), else the paste's."""
+    from peft_why.matcher.diagnose import installed_versions, interpreter_versions
+
+    if python and installed:
+        raise PeftWhyError("choose one of --python PATH and --installed")
+    if python:
+        try:
+            return interpreter_versions(python)
+        except (OSError, ValueError) as exc:
+            raise PeftWhyError(f"--python {python}: {exc}") from None
+    return installed_versions() if installed else None
 
 
 def _stages(stages: Optional[str]) -> Optional[list[str]]:
@@ -148,7 +167,7 @@ def _load_entries(kb_dirs: tuple[str, ...]) -> dict[str, Any]:
 
 def _match_one(
     name: str, text: Optional[str], error: Optional[str], top: int, stages: Optional[list[str]],
-    kb_dirs: tuple[str, ...], debug_trace: bool, debug: bool,
+    kb_dirs: tuple[str, ...], debug_trace: bool, debug: bool, versions: Optional[dict[str, str]] = None,
 ) -> MatchResult:
     from peft_why.matcher.diagnose import diagnose_text
     from peft_why.matcher.parse import parse
@@ -157,7 +176,7 @@ def _match_one(
         click.echo(f"peft-why: {error}", err=True)
         return MatchResult(name, "error", error=error)
     try:
-        diagnoses = diagnose_text(text, top=top, stages=stages, kb_dirs=kb_dirs)
+        diagnoses = diagnose_text(text, top=top, stages=stages, kb_dirs=kb_dirs, versions=versions)
         trace = parse(text).to_dict() if debug_trace else None
     except Exception as exc:
         if debug:

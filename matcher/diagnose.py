@@ -201,6 +201,34 @@ def diagnose_exception(
     return diagnose_text(text, top=top, stages=stages, kb_dirs=kb_dirs, versions=installed_versions())
 
 
+def interpreter_versions(python: str) -> dict[str, str]:
+    """Another interpreter's installed peft / transformers / trl / accelerate versions.
+
+    Runs ``python -c`` with only the standard library (importlib.metadata), so it works in
+    any environment the user trains in. Raises ``OSError`` / ``ValueError`` with a reason.
+    """
+    import json
+    import subprocess
+
+    from .version import PACKAGES
+
+    probe = (
+        "import json\nfrom importlib import metadata\nout = {}\n"
+        f"for name in {list(PACKAGES)!r}:\n"
+        "    try:\n        out[name] = metadata.version(name)\n"
+        "    except metadata.PackageNotFoundError:\n        pass\n"
+        "print(json.dumps(out))\n"
+    )
+    try:
+        done = subprocess.run([python, "-c", probe], capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        raise OSError("timed out reading installed versions") from None
+    if done.returncode != 0:
+        raise ValueError((done.stderr.strip().splitlines() or ["failed"])[-1])
+    found: dict[str, str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return found
+
+
 def installed_versions() -> dict[str, str]:
     """This interpreter's peft / transformers / trl / accelerate versions (the live ones, for the hook)."""
     from importlib import metadata

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+from importlib import metadata
+from pathlib import Path
+
 from peft_why.matcher.fuse import fuse
 from peft_why.matcher.parse import parse
 from peft_why.matcher.types import Candidate
@@ -61,3 +65,20 @@ def test_satisfies_reads_specifier_ranges() -> None:
     assert satisfies("0.7.1", ">=0.6,<0.8")
     assert not satisfies("0.8.0", ">=0.6,<0.8")
     assert satisfies("0.10.0", ">0.9")
+
+
+def test_cli_python_option_reads_another_interpreters_versions(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from peft_why.cli.main import cli
+    from peft_why.matcher.diagnose import interpreter_versions
+
+    assert interpreter_versions(sys.executable).get("peft") == metadata.version("peft")
+    paste = tmp_path / "p.txt"
+    paste.write_text(USE_DORA + "\n", encoding="utf-8")
+    plain = CliRunner().invoke(cli, ["--json", str(paste)])
+    pinned = CliRunner().invoke(cli, ["--json", "--python", sys.executable, str(paste)])
+    assert "use_dora needs peft >= 0.9.0" in plain.output
+    assert "use_dora needs peft" not in pinned.output  # this interpreter's peft has use_dora
+    both = CliRunner().invoke(cli, ["--json", "--python", sys.executable, "--installed", str(paste)])
+    assert both.exit_code == 2
