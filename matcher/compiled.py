@@ -130,8 +130,14 @@ def cache_key(version: str, dirs: Sequence[Path]) -> str:
     return digest.hexdigest()[:24]
 
 
-def load_compiled(path: Path, key: str, build: Callable[[], Any]) -> Any:
-    """The KB from ``path`` when its key matches, else ``build()`` (the real loader) written to ``path``."""
+def load_compiled(
+    path: Path, key: str, build: Callable[[], Any], derive: Callable[[Any], Any] = lambda kb: None
+) -> tuple[Any, Any]:
+    """``(kb, derived)`` from ``path`` when its key matches, else built and written to ``path``.
+
+    ``build()`` is the real loader; ``derive(kb)`` computes JSON-ready data that depends only on
+    the KB (the matcher's index documents and regex literals), cached beside the entries.
+    """
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("key") == key:
@@ -139,13 +145,15 @@ def load_compiled(path: Path, key: str, build: Callable[[], Any]) -> Any:
                 {e["entry"]["id"]: (Record(e["entry"]), e["origin"]) for e in data["entries"]},
                 [CachedProblem(**p) for p in data["problems"]],
             )
-            return kb
+            return kb, data.get("derived")
     except (OSError, ValueError, KeyError, TypeError):
         pass
     kb = build()
+    derived = derive(kb)
     try:
         payload = {
             "key": key,
+            "derived": derived,
             "entries": [
                 {"entry": kb.get(entry_id).model_dump(mode="json"), "origin": kb.origin(entry_id)}
                 for entry_id in sorted(e.id for e in kb.entries)
@@ -168,4 +176,4 @@ def load_compiled(path: Path, key: str, build: Callable[[], Any]) -> Any:
         tmp.replace(path)
     except OSError:
         pass  # no writable cache: every run uses the real loader
-    return kb
+    return kb, derived

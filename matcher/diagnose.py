@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .fuse import ABSTAIN_BELOW, DEFAULT_WEIGHTS, fuse
 from .fuzzy import fuzzy_candidates
-from .index import KbIndex, build_index
+from .index import KbIndex, build_index, index_data, index_from_data
 from .lexical import lexical_candidates
 from .parse import parse
 from .regex_stage import regex_candidates
@@ -56,10 +56,12 @@ def _cached_kb(extra_dirs: tuple[str, ...], env_path: str) -> tuple[KnowledgeBas
     dirs = ([builtin] if builtin else []) + from_env + [Path(d) for d in extra_dirs]
     if os.environ.get("PEFT_WHY_NO_CACHE") == "1" or builtin is None:
         kb = load()
-    else:
-        key = cache_key(__version__, dirs)
-        kb = load_compiled(cache_dir() / f"kb-{key}.json", key, load)
-    return kb, build_index(kb.active)
+        return kb, build_index(kb.active)
+    key = cache_key(__version__, dirs)
+    kb, derived = load_compiled(
+        cache_dir() / f"kb-{key}.json", key, load, lambda kb: index_data(build_index(kb.active))
+    )
+    return kb, index_from_data(derived, kb.active) if derived else build_index(kb.active)
 
 
 def get_kb(extra_dirs: Sequence[str] = ()) -> tuple[KnowledgeBase, KbIndex]:

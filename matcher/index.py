@@ -95,6 +95,23 @@ def build_index(entries: Sequence[Entry]) -> KbIndex:
     return KbIndex(tuple(documents), {e.id: e for e in entries})
 
 
+def index_data(index: KbIndex) -> dict[str, Any]:
+    """What ``index_from_data`` needs, JSON-ready: the documents and each pattern's required literal."""
+    return {
+        "documents": [[d.entry_id, d.kind, d.text, d.example] for d in index.documents],
+        "literals": {symptom.regex: literal for literal, _entry, symptom in index.regex_plan},
+    }
+
+
+def index_from_data(data: dict[str, Any], entries: Sequence[Entry]) -> KbIndex:
+    """The index of ``entries`` from cached ``index_data`` (no parsing of examples, no regex parsing)."""
+    from .regex_stage import prime_literals
+
+    prime_literals(data.get("literals", {}))
+    documents = tuple(Document(*row) for row in data["documents"])
+    return KbIndex(documents, {e.id: e for e in entries})
+
+
 def key_texts(trace: Trace) -> list[str]:
     """The parts of a paste that say what went wrong, masked: exception lines, warnings, else the prose.
 

@@ -56,8 +56,23 @@ def regex_candidates(
     return list(best.values())
 
 
-@functools.lru_cache(maxsize=65536)
+_KNOWN_LITERALS: dict[str, str | None] = {}
+
+
+def prime_literals(literals: dict[str, str | None]) -> None:
+    """Literals computed earlier (the compiled KB cache), so start-up does not parse every pattern."""
+    _KNOWN_LITERALS.update(literals)
+
+
 def required_literal(pattern: str) -> str | None:
+    """``_required_literal`` through the primed table (cache) first."""
+    if pattern in _KNOWN_LITERALS:
+        return _KNOWN_LITERALS[pattern]
+    return _required_literal(pattern)
+
+
+@functools.lru_cache(maxsize=65536)
+def _required_literal(pattern: str) -> str | None:
     """The longest run of plain characters every match must contain, lower-cased, or None.
 
     Read from CPython's regex parser: only top-level literals count (anything

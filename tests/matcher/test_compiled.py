@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from peft_why import __version__
 from peft_why.kb.loader import builtin_entries_dir, load_kb
 from peft_why.matcher.compiled import Record, cache_key, load_compiled
-
-from peft_why import __version__
 
 
 def test_cached_kb_answers_like_the_loader(tmp_path: Path) -> None:
     key = cache_key(__version__, [builtin_entries_dir()])
     real = load_kb(include_env=False)
-    load_compiled(tmp_path / "kb.json", key, lambda: real)  # writes the cache
+    load_compiled(tmp_path / "kb.json", key, lambda: real, lambda kb: {"n": len(kb)})  # writes the cache
 
     def refuse() -> None:
         raise AssertionError("cache not used")
 
-    cached = load_compiled(tmp_path / "kb.json", key, refuse)
+    cached, derived = load_compiled(tmp_path / "kb.json", key, refuse)
+    assert derived == {"n": len(real)}
     assert [e.id for e in cached.entries] == [e.id for e in real.entries]
     for entry in real.entries:
         light = cached.get(entry.id)
@@ -32,6 +33,16 @@ def test_cached_kb_answers_like_the_loader(tmp_path: Path) -> None:
         assert light.is_retired == entry.is_retired
         assert light.affects == entry.affects and light.reviewed == entry.reviewed
         assert cached.origin(entry.id) == real.origin(entry.id)
+
+
+def test_index_from_cache_equals_a_fresh_index() -> None:
+    from peft_why.matcher.index import build_index, index_data, index_from_data
+
+    entries = load_kb(include_env=False).active
+    fresh = build_index(entries)
+    again = index_from_data(json.loads(json.dumps(index_data(fresh))), entries)
+    assert again.documents == fresh.documents
+    assert [(lit, s.regex) for lit, _e, s in again.regex_plan] == [(lit, s.regex) for lit, _e, s in fresh.regex_plan]
 
 
 def test_cache_key_changes_when_an_entry_file_changes(tmp_path: Path) -> None:
