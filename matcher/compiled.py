@@ -49,12 +49,13 @@ class Record:
     def model_dump(self, mode: str = "python") -> dict[str, Any]:
         """The entry as plain data, like pydantic's ``model_dump(mode="json")``."""
         del mode
-        return json.loads(json.dumps(self._data))
+        copied: dict[str, Any] = json.loads(json.dumps(self._data))
+        return copied
 
     @property
     def is_retired(self) -> bool:
         """Same as ``Entry.is_retired``."""
-        return self._data.get("status") == "retired"
+        return bool(self._data.get("status") == "retired")
 
 
 def _wrap(value: Any) -> Any:

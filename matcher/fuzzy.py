@@ -44,7 +44,7 @@ def fuzzy_candidates(trace: Trace, index: KbIndex, *, limit: int = 20) -> list[C
             continue
         cutoff = MIN_SIMILARITY * 100.0 / weight
         # extract (C, no numpy) returns only documents above the cutoff.
-        for _text, similarity, d_index in process.extract(  # type: ignore[call-overload]
+        for _text, similarity, d_index in process.extract(
             processed, choices, scorer=fuzz.token_set_ratio, processor=None, limit=None, score_cutoff=cutoff
         ):
             doc = index.documents[d_index]

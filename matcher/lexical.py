@@ -50,7 +50,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .index import KbIndex, key_texts
@@ -144,7 +144,7 @@ def entry_texts(index: KbIndex) -> dict[str, list[str]]:
     return texts
 
 
-def build_lexical_index(texts: dict[str, Sequence[str]]) -> LexicalIndex:
+def build_lexical_index(texts: Mapping[str, Sequence[str]]) -> LexicalIndex:
     """BM25 postings for ``{entry_id: [texts]}``; entries in id order so numbers are deterministic."""
     entry_ids = tuple(sorted(texts))
     counts: list[dict[str, int]] = []

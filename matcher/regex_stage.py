@@ -82,7 +82,7 @@ def _required_literal(pattern: str) -> str | None:
     try:
         from re import _parser as sre_parser  # type: ignore[attr-defined]
     except ImportError:  # Python < 3.11
-        import sre_parse as sre_parser  # type: ignore[no-redef]
+        import sre_parse as sre_parser  # type: ignore[no-redef,unused-ignore]
     _flags, body = split_flags(pattern)
     try:
         tree = sre_parser.parse(body.replace("(?<", "(?P<").replace("(?P<=", "(?<=").replace("(?P<!", "(?<!"))

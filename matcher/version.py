@@ -131,7 +131,7 @@ def version_candidates(
 
 
 def _skew(package: str, name: str, facts: Mapping[str, Any], have: str | None) -> Candidate | None:
-    first, removed = facts.get("first"), facts.get("removed_in")
+    first, removed = str(facts.get("first") or "0"), facts.get("removed_in")
     if removed and (have is None or version_key(have) >= version_key(removed)):
         detail = f"{name} was removed in {package} {removed} (present {first}-{facts.get('last')})"
         score = KNOWN_VERSION if have else UNKNOWN_VERSION
