@@ -86,7 +86,8 @@ def _cached_vectors(extra_dirs: tuple[str, ...], env_path: str) -> VectorIndex |
     shipped = semantic.read_store(kb_root / "data" / f"{semantic.VECTORS_NAME}.npy")
     user_path = semantic.cache_dir() / f"{semantic.VECTORS_NAME}-{semantic.MODEL_SHA256[:12]}.npy"
     user = semantic.read_store(user_path)
-    vectors, fresh = semantic.build_vector_index(semantic.entry_semantic_texts(index), [shipped, user], encoder.encode)
+    pairs = index.semantic_pairs if index.semantic_pairs is not None else semantic.entry_semantic_texts(index)
+    vectors, fresh = semantic.build_vector_index(pairs, [shipped, user], encoder.encode)
     if fresh:
         try:
             semantic.write_store(user_path, {**user, **fresh}, encoder="onnxruntime")

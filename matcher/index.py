@@ -38,6 +38,8 @@ class KbIndex:
 
     documents: tuple[Document, ...]
     entries: dict[str, Entry]
+    # (entry_id, text) pairs the semantic stage embeds, when known in advance (compiled KB cache)
+    semantic_pairs: tuple[tuple[str, str], ...] | None = None
 
     def without_example(self, entry_id: str, example: int) -> KbIndex:
         """The same index minus one example, so that example can be a fair test."""
@@ -97,7 +99,10 @@ def build_index(entries: Sequence[Entry]) -> KbIndex:
 
 def index_data(index: KbIndex) -> dict[str, Any]:
     """What ``index_from_data`` needs, JSON-ready: the documents and each pattern's required literal."""
+    from .semantic import entry_semantic_texts
+
     return {
+        "semantic_pairs": [list(pair) for pair in entry_semantic_texts(index)],
         "documents": [[d.entry_id, d.kind, d.text, d.example] for d in index.documents],
         "literals": {symptom.regex: literal for literal, _entry, symptom in index.regex_plan},
     }
@@ -109,7 +114,9 @@ def index_from_data(data: dict[str, Any], entries: Sequence[Entry]) -> KbIndex:
 
     prime_literals(data.get("literals", {}))
     documents = tuple(Document(*row) for row in data["documents"])
-    return KbIndex(documents, {e.id: e for e in entries})
+    pairs = data.get("semantic_pairs")
+    semantic_pairs = tuple((entry_id, text) for entry_id, text in pairs) if pairs is not None else None
+    return KbIndex(documents, {e.id: e for e in entries}, semantic_pairs)
 
 
 def key_texts(trace: Trace) -> list[str]:
