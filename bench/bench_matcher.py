@@ -91,6 +91,7 @@ def synthetic_kb(count: int) -> list[object]:
 def big_kb_latency(count: int) -> tuple[float, float, float]:
     """(build s, warm ms without semantic, warm ms with semantic on synthetic vectors)."""
     import numpy as np
+
     from peft_why.matcher.diagnose import rank
     from peft_why.matcher.index import build_index
     from peft_why.matcher.parse import parse

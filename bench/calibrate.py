@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+
 from peft_why.matcher.diagnose import get_kb, get_vectors, stage_candidates
 from peft_why.matcher.evaluate import load_cases
 from peft_why.matcher.fuse import DEFAULT_WEIGHTS, IDENTITY, fuse

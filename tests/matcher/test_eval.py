@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from peft_why.cli.main import cli
 from peft_why.matcher.evaluate import Case, evaluate, load_cases, score_run
 from peft_why.matcher.types import Diagnosis

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+
 from peft_why.matcher.lexical import (
     K1,
     B,

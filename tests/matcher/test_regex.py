@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from peft_why.matcher.parse import parse
 from peft_why.matcher.regex_stage import regex_candidates, required_literal
 

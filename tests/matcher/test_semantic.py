@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from peft_why.kb.loader import builtin_entries_dir, load_kb
 from peft_why.matcher import diagnose, semantic
 from peft_why.matcher.index import build_index
