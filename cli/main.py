@@ -15,7 +15,10 @@ import click
 
 from peft_why import __version__
 
+from .hook_cmd import hook_group
 from .report import MatchResult, exit_code
+from .report_cmd import report_command
+from .run_cmd import run_command
 from .verify_cmd import verify_command
 
 EPILOG = """\b
@@ -259,6 +262,9 @@ cli.add_command(verify_command)
 from .eval_cmd import eval_command  # noqa: E402
 
 cli.add_command(eval_command)
+cli.add_command(hook_group)
+cli.add_command(run_command)
+cli.add_command(report_command)
 
 
 def main() -> None:

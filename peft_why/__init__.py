@@ -9,8 +9,8 @@ changes no global state)::
     peft_why.diagnose(model, phase="auto")   # run every verification check on a live model
     peft_why.verify(entry_id, model)         # run one entry's check → peft_why.Finding
     peft_why.find_models(exc)                # candidate models in a traceback's frames
-
-Reserved for later releases (names frozen): ``install``, ``uninstall``.
+    peft_why.install(), peft_why.uninstall() # a diagnosis under every uncaught exception
+    %load_ext peft_why                       # the same in IPython / Jupyter
 """
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ _LAZY = {
     "verify": "peft_why.kb.checks._runner",
     "Finding": "peft_why.kb.checks._core",
     "find_models": "peft_why.kb.checks._frames",
+    "install": "peft_why.hook",
+    "uninstall": "peft_why.hook",
+    "load_ipython_extension": "peft_why.ipython",
+    "unload_ipython_extension": "peft_why.ipython",
 }
 
 __all__ = [
@@ -39,10 +43,16 @@ __all__ = [
     "diagnose_exception",
     "diagnose_text",
     "find_models",
+    "install",
+    "load_ipython_extension",
+    "uninstall",
+    "unload_ipython_extension",
     "verify",
 ]
 
 if TYPE_CHECKING:
+    from peft_why.hook import install, uninstall
+    from peft_why.ipython import load_ipython_extension, unload_ipython_extension
     from peft_why.kb.checks._core import Finding
     from peft_why.kb.checks._frames import find_models
     from peft_why.kb.checks._runner import diagnose, verify
