@@ -1,0 +1,240 @@
+"""The exception hook in real subprocesses: what the user sees under a failing script."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import sysconfig
+import uuid
+from pathlib import Path
+
+import pytest
+
+from .scripts import DIAGNOSIS, ENTRY, KNOWN, UNRELATED, WARNING_ENTRY, clean_env, run_python, with_install
+
+# The same script with and without the hook: HOOK=1 installs it, so line numbers agree.
+Completed = subprocess.CompletedProcess[str]
+OPTIONAL_INSTALL = "import os, peft_why\nif os.environ.get('HOOK'):\n    peft_why.install()\n"
+
+
+def _with_and_without(
+    code: str, tmp_path: Path, env: dict[str, str] | None = None
+) -> tuple[Completed, Completed]:
+    plain = run_python(OPTIONAL_INSTALL + code, tmp_path, env=env)
+    hooked = run_python(OPTIONAL_INSTALL + code, tmp_path, env={**(env or {}), "HOOK": "1"})
+    return plain, hooked
+
+
+def test_known_failure_prints_the_original_traceback_then_the_diagnosis(tmp_path: Path) -> None:
+    plain, hooked = _with_and_without(KNOWN, tmp_path)
+    assert hooked.returncode == plain.returncode == 1
+    assert hooked.stdout == plain.stdout == "training step 1\n"
+    assert hooked.stderr.startswith(plain.stderr)
+    assert plain.stderr.rstrip().endswith("ValueError: Attempting to unscale FP16 gradients.")
+    added = hooked.stderr[len(plain.stderr) :]
+    assert DIAGNOSIS in added
+    assert f"id {ENTRY}" in added and "confidence" in added
+    assert "Fix: Keep the trainable parameters in fp32" in added
+    assert f"More: peft-why explain {ENTRY}" in added
+    assert "\x1b[" not in added  # stderr is a pipe: no colour
+
+
+def test_unrelated_error_prints_only_the_traceback(tmp_path: Path) -> None:
+    plain, hooked = _with_and_without(UNRELATED, tmp_path)
+    assert hooked.returncode == plain.returncode == 1
+    assert hooked.stderr == plain.stderr
+    assert "KeyError: 'missing'" in hooked.stderr
+
+
+def test_internal_error_prints_one_line_and_the_original_traceback(tmp_path: Path) -> None:
+    broken = "import peft_why.hook\npeft_why.hook._diagnoses = lambda exc, stages: 1 / 0\n"
+    plain, hooked = _with_and_without(broken + KNOWN, tmp_path)
+    assert hooked.returncode == plain.returncode == 1
+    assert hooked.stderr.startswith(plain.stderr)
+    added = hooked.stderr[len(plain.stderr) :].strip().splitlines()
+    assert added == [
+        "peft-why: internal error (ZeroDivisionError: division by zero); PEFT_WHY=0 turns the hook off"
+    ]
+
+
+def test_the_previous_hook_runs_first_and_install_returns_it(tmp_path: Path) -> None:
+    code = (
+        "import sys, peft_why\n"
+        "def mine(t, e, tb):\n    sys.stderr.write('MY HOOK ' + t.__name__ + '\\n')\n"
+        "sys.excepthook = mine\n"
+        "assert peft_why.install() is mine\n"
+        "assert peft_why.install() is mine  # second call: no-op\n"
+    )
+    done = run_python(code + KNOWN, tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.startswith("MY HOOK ValueError\n")
+    assert DIAGNOSIS in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_failing_previous_hook_still_shows_the_traceback(tmp_path: Path) -> None:
+    code = "import sys, peft_why\nsys.excepthook = lambda *a: 1 / 0\npeft_why.install()\n"
+    done = run_python(code + KNOWN, tmp_path)
+    assert done.returncode == 1
+    assert "ValueError: Attempting to unscale FP16 gradients." in done.stderr
+    assert "peft-why: the previous exception hook failed (ZeroDivisionError" in done.stderr
+    assert DIAGNOSIS in done.stderr
+
+
+def test_keyboard_interrupt_and_system_exit_pass_untouched(tmp_path: Path) -> None:
+    plain, hooked = _with_and_without("raise KeyboardInterrupt\n", tmp_path)
+    assert hooked.stderr.rstrip().endswith("KeyboardInterrupt")
+    assert (hooked.returncode, hooked.stderr) == (plain.returncode, plain.stderr)
+    exited = run_python(with_install("import sys\nsys.exit(3)\n"), tmp_path)
+    assert (exited.returncode, exited.stderr) == (3, "")
+
+
+def test_peft_why_0_turns_the_hook_off(tmp_path: Path) -> None:
+    done = run_python(with_install(KNOWN), tmp_path, env={"PEFT_WHY": "0"})
+    assert done.returncode == 1 and "Attempting to unscale" in done.stderr
+    assert "peft-why" not in done.stderr
+
+
+def test_uncaught_exception_in_a_thread_is_diagnosed(tmp_path: Path) -> None:
+    code = (
+        "import threading\n"
+        "def step():\n    raise ValueError('Attempting to unscale FP16 gradients.')\n"
+        "worker = threading.Thread(target=step, name='worker')\n"
+        "worker.start()\nworker.join()\n"
+    )
+    done = run_python(with_install(code), tmp_path)
+    assert done.returncode == 0
+    assert "Exception in thread worker" in done.stderr
+    assert done.stderr.index("ValueError: Attempting") < done.stderr.index(DIAGNOSIS)
+
+
+def test_docs_link_and_colour_follow_the_environment(tmp_path: Path) -> None:
+    docs = run_python(
+        with_install(KNOWN), tmp_path, env={"PEFT_WHY_DOCS_URL": "https://docs.example/peft-why/"}
+    )
+    assert f"https://docs.example/peft-why/entries/{ENTRY}/" in docs.stderr
+    forced = run_python(with_install(KNOWN), tmp_path, env={"FORCE_COLOR": "1"})
+    assert "\x1b[1mpeft-why\x1b[0m" in forced.stderr
+    no_color = run_python(with_install(KNOWN), tmp_path, env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
+    assert DIAGNOSIS in no_color.stderr and "\x1b[" not in no_color.stderr
+
+
+def test_distributed_ranks_of_one_job_print_one_diagnosis(tmp_path: Path) -> None:
+    # Both ranks are children of this test process (their launcher) and share the rendezvous.
+    job = {
+        "WORLD_SIZE": "2",
+        "MASTER_ADDR": "127.0.0.1",
+        "MASTER_PORT": "29500",
+        "TORCHELASTIC_RUN_ID": uuid.uuid4().hex,
+    }
+    first = run_python(with_install(KNOWN), tmp_path, env={**job, "RANK": "1"})
+    second = run_python(with_install(KNOWN), tmp_path, env={**job, "RANK": "0"})
+    assert DIAGNOSIS in first.stderr
+    assert DIAGNOSIS not in second.stderr and "ValueError: Attempting" in second.stderr
+    assert first.returncode == second.returncode == 1
+    other_job = run_python(
+        with_install(KNOWN), tmp_path, env={**job, "TORCHELASTIC_RUN_ID": uuid.uuid4().hex}
+    )
+    assert DIAGNOSIS in other_job.stderr
+
+
+def test_warnings_are_diagnosed_once_each(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "merge-4bit-rounding.yaml").write_text(WARNING_ENTRY)
+    code = (
+        "import logging, warnings\n"
+        "warnings.simplefilter('always')\n"
+        "text = 'Merge lora module to 4-bit linear may get different generations'\n"
+        "for _ in range(3):\n"
+        "    warnings.warn(text + ' due to rounding errors.')\n"
+        "logging.getLogger('peft.tuners').warning(text)\n"
+        "warnings.warn('an unrelated warning')\n"
+        "print('done')\n"
+    )
+    done = run_python(with_install(code, "warnings=True"), tmp_path, env={"PEFT_WHY_KB_PATH": str(kb)})
+    assert done.returncode == 0 and done.stdout == "done\n"
+    assert done.stderr.count("UserWarning: Merge lora module") == 3  # the warnings themselves still show
+    assert done.stderr.count("peft-why — this warning looks like: Merging LoRA into a 4-bit base") == 1
+    quiet = run_python(with_install(code), tmp_path, env={"PEFT_WHY_KB_PATH": str(kb)})
+    assert "peft-why" not in quiet.stderr
+
+
+def test_report_option_writes_an_issue_ready_report(tmp_path: Path) -> None:
+    code = "token = 'hf_' + 'a' * 30\nraise ValueError(f'Attempting to unscale FP16 gradients. {token}')\n"
+    done = run_python(with_install(code, "report=True"), tmp_path)
+    line = [x for x in done.stderr.splitlines() if x.startswith("peft-why: issue report written to ")]
+    assert len(line) == 1 and done.returncode == 1
+    report = Path(line[0].rsplit(" ", 1)[-1])
+    try:
+        text = report.read_text()
+    finally:
+        report.unlink()
+    assert "### Environment" in text and f"`{ENTRY}`" in text and "### What I tried" in text
+    assert "hf_aaaa" not in text and "hf_<redacted>" in text
+    assert f"| python | {sys.version_info.major}.{sys.version_info.minor}" in text
+
+
+@pytest.fixture(scope="module")
+def throwaway_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A venv without pip that sees this .venv's packages (peft_why included) through a .pth line."""
+    venv = tmp_path_factory.mktemp("hookvenv") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    # addsitedir, not a bare path: the editable install of peft_why is itself a .pth in that directory.
+    ours = sysconfig.get_paths()["purelib"]
+    Path(site, "a_setup_packages.pth").write_text(f"import site; site.addsitedir({ours!r})\n")
+    return python
+
+
+def test_pth_hook_diagnoses_without_touching_user_code(throwaway_venv: Path, tmp_path: Path) -> None:
+    python = str(throwaway_venv)
+
+    def peft_why(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [python, "-m", "peft_why", "hook", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=clean_env(),
+        )
+
+    assert peft_why("status").returncode == 1
+    installed = peft_why("install")
+    assert installed.returncode == 0, installed.stderr
+    pth = Path(installed.stderr.split("installed: ", 1)[1].splitlines()[0])
+    assert pth.parent.parent.parent.parent == throwaway_venv.parent.parent  # venv/lib/pythonX.Y/site-packages
+    assert peft_why("status").returncode == 0
+
+    diagnosed = run_python(KNOWN, tmp_path, python=python)
+    assert diagnosed.returncode == 1 and diagnosed.stdout == "training step 1\n"
+    assert diagnosed.stderr.index("ValueError: Attempting") < diagnosed.stderr.index(DIAGNOSIS)
+    unrelated = run_python(UNRELATED, tmp_path, python=python)
+    assert "peft-why" not in unrelated.stderr and unrelated.returncode == 1
+    off = run_python(KNOWN, tmp_path, python=python, env={"PEFT_WHY": "0"})
+    assert "peft-why" not in off.stderr and off.returncode == 1
+    quiet = subprocess.run([python, "-c", "print('ok')"], capture_output=True, text=True, env=clean_env())
+    assert (quiet.stdout, quiet.stderr) == ("ok\n", "")
+
+    # peft-why gone (its packages no longer visible): Python starts silently as before.
+    setup = pth.parent / "a_setup_packages.pth"
+    saved = setup.read_text()
+    setup.unlink()
+    try:
+        gone = run_python(KNOWN, tmp_path, python=python)
+        assert (
+            gone.returncode == 1
+            and "peft-why" not in gone.stderr
+            and "ModuleNotFoundError" not in gone.stderr
+        )
+    finally:
+        setup.write_text(saved)
+
+    assert peft_why("uninstall").returncode == 0 and not pth.exists()
+    assert peft_why("status").returncode == 1
+    assert "peft-why" not in run_python(KNOWN, tmp_path, python=python).stderr
