@@ -84,7 +84,8 @@ def redact(text: str, *, user: str | None = None, hosts: Sequence[str] = ()) -> 
     if user and user not in ("root", "user"):
         # only where a user name sits in a path or a prompt: a user called "peft" keeps the word peft
         name = re.escape(user)
-        text = re.sub(rf"(?<=[/\\]){name}(?=[/\\])|\b{name}(?=@)", "<user>", text)
+        segment = rf"(?<=[/\\])(?<!site-packages/)(?<!dist-packages/){name}(?=[/\\])"
+        text = re.sub(rf"{segment}|\b{name}(?=@)", "<user>", text)
     for host in list(hosts) or _host_names():
         if host and len(host) >= 3 and host.lower() not in _NOT_HOSTS:
             text = re.sub(rf"(?<![A-Za-z0-9\-.]){re.escape(host)}(?![A-Za-z0-9\-])", "<host>", text)

@@ -6,7 +6,9 @@ import subprocess
 import sys
 import sysconfig
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -238,3 +240,58 @@ def test_pth_hook_diagnoses_without_touching_user_code(throwaway_venv: Path, tmp
     assert peft_why("uninstall").returncode == 0 and not pth.exists()
     assert peft_why("status").returncode == 1
     assert "peft-why" not in run_python(KNOWN, tmp_path, python=python).stderr
+
+
+# -- IPython, in-process ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ipython_shell() -> Iterator[Any]:
+    interactiveshell = pytest.importorskip("IPython.core.interactiveshell")
+    shell = interactiveshell.InteractiveShell.instance(colors="nocolor")
+    try:
+        yield shell
+    finally:
+        shell.run_line_magic("unload_ext", "peft_why")
+        interactiveshell.InteractiveShell.clear_instance()
+
+
+def test_ipython_extension_follows_the_cell_traceback(
+    ipython_shell: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import peft_why.hook
+
+    class_display = type(ipython_shell)._showtraceback
+    ipython_shell.run_line_magic("load_ext", "peft_why")
+    assert peft_why.hook.is_installed()
+    result = ipython_shell.run_cell(
+        "def step():\n    raise ValueError('Attempting to unscale FP16 gradients.')\nstep()"
+    )
+    assert isinstance(result.error_in_exec, ValueError)
+    out, err = capsys.readouterr()
+    assert "ValueError: Attempting to unscale FP16 gradients." in out  # IPython's own traceback, unchanged
+    assert DIAGNOSIS in err and f"id {ENTRY}" in err
+    assert sys.last_value is result.error_in_exec  # what %debug reads
+
+    ipython_shell.run_line_magic("tb", "")  # %tb shows the traceback again, and the diagnosis with it
+    out, err = capsys.readouterr()
+    assert "ValueError: Attempting to unscale FP16 gradients." in out and DIAGNOSIS in err
+
+    ipython_shell.run_cell("{}['missing']")
+    out, err = capsys.readouterr()
+    assert "KeyError" in out and "peft-why" not in err
+
+    ipython_shell.run_line_magic("unload_ext", "peft_why")
+    assert not peft_why.hook.is_installed()
+    assert "_showtraceback" not in ipython_shell.__dict__
+    assert type(ipython_shell)._showtraceback is class_display
+    ipython_shell.run_cell("raise ValueError('Attempting to unscale FP16 gradients.')")
+    assert "peft-why" not in capsys.readouterr().err
+
+
+def test_install_inside_ipython_wraps_the_shell(
+    ipython_shell: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ipython_shell.run_cell("import peft_why\nprevious = peft_why.install()")
+    ipython_shell.run_cell("raise ValueError('Attempting to unscale FP16 gradients.')")
+    assert DIAGNOSIS in capsys.readouterr().err
