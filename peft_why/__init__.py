@@ -15,8 +15,8 @@ changes no global state)::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+# Not ``typing.TYPE_CHECKING``: importing typing would cost more than the whole package (bench/).
+TYPE_CHECKING = False
 __version__ = "0.1.0"
 
 _LAZY = {
@@ -51,6 +51,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from peft_why.hook import install, uninstall
     from peft_why.ipython import load_ipython_extension, unload_ipython_extension
     from peft_why.kb.checks._core import Finding

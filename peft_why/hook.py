@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Optional
 
+# Not ``typing.TYPE_CHECKING``: the .pth line imports this module at every start-up.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import logging
     import threading
     from collections.abc import Sequence
     from types import TracebackType
+    from typing import Any, Callable, Optional
 
     from peft_why.matcher.types import Diagnosis
 
