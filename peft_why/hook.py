@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import threading
     from collections.abc import Sequence
     from types import TracebackType
-    from typing import Any, Callable, Optional
+    from typing import Any, Callable, Optional, TextIO
 
     from peft_why.matcher.types import Diagnosis
 
@@ -221,9 +221,14 @@ class _Hook:
         previous = warnings.showwarning
 
         def showwarning(
-            message: Any, category: type[Warning], filename: str, lineno: int, *rest: Any
+            message: Warning | str,
+            category: type[Warning],
+            filename: str,
+            lineno: int,
+            file: TextIO | None = None,
+            line: str | None = None,
         ) -> None:
-            previous(message, category, filename, lineno, *rest)
+            previous(message, category, filename, lineno, file, line)
             self.on_warning(warnings.formatwarning(message, category, filename, lineno, ""))
 
         self._previous_showwarning, self._showwarning = previous, showwarning
@@ -307,7 +312,8 @@ def _running_ipython() -> Any:
 def _diagnoses(exc: BaseException, stages: Sequence[str]) -> list[Diagnosis]:
     from peft_why.matcher.diagnose import diagnose_exception
 
-    return diagnose_exception(exc, top=3, stages=stages)
+    found: list[Diagnosis] = diagnose_exception(exc, top=3, stages=stages)
+    return found
 
 
 def format_diagnosis(

@@ -17,15 +17,16 @@ def run_script(path: str, args: list[str]) -> None:
     """Execute ``path`` as the ``__main__`` module with ``args`` as its arguments."""
     from peft_why.hook import autoinstall
 
-    with open(path, "rb") as source_file:
+    filename = os.path.abspath(path)  # as ``python SCRIPT`` shows it in tracebacks
+    with open(filename, "rb") as source_file:
         source = source_file.read()
-    code = compile(source, path, "exec", dont_inherit=True)
+    code = compile(source, filename, "exec", dont_inherit=True)
     main = types.ModuleType("__main__")
-    main.__file__ = path
+    main.__file__ = filename
     main.__builtins__ = __builtins__  # type: ignore[attr-defined]
     sys.modules["__main__"] = main
     sys.argv = [path, *args]
-    sys.path[0] = os.path.dirname(os.path.abspath(path))
+    sys.path[0] = os.path.dirname(filename)
     autoinstall()
     try:
         exec(code, main.__dict__)

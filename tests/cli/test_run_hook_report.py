@@ -16,16 +16,19 @@ from ..peft_why.scripts import DIAGNOSIS, ENTRY, KNOWN, UNRELATED, clean_env
 PEFT_WHY = str(Path(sys.executable).with_name("peft-why"))
 
 
-def _run(script: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _run(script: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     command = [PEFT_WHY, "run", str(script), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, env=clean_env(env))
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, env=clean_env(), cwd=cwd)
 
 
 def test_run_diagnoses_a_known_failure_like_python_would_show_it(tmp_path: Path) -> None:
     script = tmp_path / "train.py"
     script.write_text(KNOWN)
-    plain = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=clean_env())
-    done = _run(script)
+    # a relative path, as typed: tracebacks show it absolute, as python's own do
+    plain = subprocess.run(
+        [sys.executable, "train.py"], capture_output=True, text=True, env=clean_env(), cwd=tmp_path
+    )
+    done = _run(Path("train.py"), cwd=tmp_path)
     assert done.returncode == plain.returncode == 1
     assert done.stdout == "training step 1\n"
     assert done.stderr.startswith(plain.stderr)  # same traceback: no frame of the runner in it
