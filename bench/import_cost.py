@@ -87,9 +87,7 @@ def main() -> None:
     medians = walls(args.runs)
     base = medians["python -c pass"]
     for label, seconds in medians.items():
-        print(
-            f"  {label:<40} {seconds * 1000:7.1f} ms   (+{(seconds - base) * 1000:5.1f} ms over bare Python)"
-        )
+        print(f"  {label:<40} {seconds * 1000:7.1f} ms   (+{(seconds - base) * 1000:5.1f} ms over bare Python)")
     inside = [
         [
             float(x)
@@ -100,12 +98,8 @@ def main() -> None:
         for _ in range(args.runs)
     ]
     print("inside the process (CPU time, median):")
-    print(
-        f"  import peft_why                          {statistics.median(r[0] for r in inside) * 1000:7.2f} ms"
-    )
-    print(
-        f"  peft_why.install()                       {statistics.median(r[1] for r in inside) * 1000:7.2f} ms"
-    )
+    print(f"  import peft_why                          {statistics.median(r[0] for r in inside) * 1000:7.2f} ms")
+    print(f"  peft_why.install()                       {statistics.median(r[1] for r in inside) * 1000:7.2f} ms")
     cold, cold_cpu, warm, plain = [
         float(x)
         for x in subprocess.run(
@@ -114,9 +108,7 @@ def main() -> None:
     ]
     print("hook on a diagnosed failure (in-process, the traceback itself included):")
     print(f"  plain traceback (sys.__excepthook__)     {plain * 1000:7.1f} ms")
-    print(
-        f"  first failure in a process (cold)        {cold * 1000:7.1f} ms   ({cold_cpu * 1000:.0f} ms CPU)"
-    )
+    print(f"  first failure in a process (cold)        {cold * 1000:7.1f} ms   ({cold_cpu * 1000:.0f} ms CPU)")
     print("    (cold = importing the matcher and loading the KB: pydantic, yaml, rapidfuzz)")
     print(f"  a later failure (warm)                   {warm * 1000:7.1f} ms")
 

@@ -23,7 +23,6 @@ def report_command(file: str, python: str | None, no_redact: bool, top: int) -> 
     Exit code: 0 a known failure matched, 1 none did (the report is printed either way), 2 errors.
     """
     from peft_why.matcher.diagnose import diagnose_text
-
     from peft_why.report import build_report, environment_in_text, environment_of
 
     from .inputs import read_source

@@ -163,9 +163,7 @@ class _Hook:
     # -- uncaught exceptions -------------------------------------------------
 
     def __call__(self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-        self.handle(
-            exc, lambda: self.previous(exc_type, exc, tb), lambda: _print_exception(exc_type, exc, tb)
-        )
+        self.handle(exc, lambda: self.previous(exc_type, exc, tb), lambda: _print_exception(exc_type, exc, tb))
 
     def thread_hook(self, args: threading.ExceptHookArgs) -> None:
         """``threading.excepthook``: the same, after the thread's own traceback."""
@@ -316,18 +314,14 @@ def _diagnoses(exc: BaseException, stages: Sequence[str]) -> list[Diagnosis]:
     return found
 
 
-def format_diagnosis(
-    diagnoses: Sequence[Diagnosis], *, color: bool = False, about: str = "this error"
-) -> str:
+def format_diagnosis(diagnoses: Sequence[Diagnosis], *, color: bool = False, about: str = "this error") -> str:
     """The block printed under a traceback: best entry, its fix, where to read more, a close runner-up."""
     from peft_why.matcher.diagnose import get_kb
 
     kb, _ = get_kb()
     best = diagnoses[0]
     entry = kb.get(best.id)
-    bold, dim, green, yellow, reset = (
-        ("\x1b[1m", "\x1b[2m", "\x1b[32m", "\x1b[33m", "\x1b[0m") if color else ("",) * 5
-    )
+    bold, dim, green, yellow, reset = ("\x1b[1m", "\x1b[2m", "\x1b[32m", "\x1b[33m", "\x1b[0m") if color else ("",) * 5
     lines = [
         "",
         f"{bold}peft-why{reset} — {about} looks like: {bold}{best.title}{reset}",

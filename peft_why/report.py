@@ -196,9 +196,7 @@ def build_report(
     out += ["", "### Traceback", "", f"{fence}text", traceback_text, fence, "", "### peft-why matches", ""]
     if diagnoses:
         for rank, diagnosis in enumerate(diagnoses, start=1):
-            out.append(
-                f"{rank}. `{diagnosis.id}`: {diagnosis.title} ({diagnosis.confidence}, {diagnosis.score:.2f})"
-            )
+            out.append(f"{rank}. `{diagnosis.id}`: {diagnosis.title} ({diagnosis.confidence}, {diagnosis.score:.2f})")
         out.append(f"\nDetails: `peft-why explain {diagnoses[0].id}`")
     else:
         out.append("No known PEFT failure matched (peft-why abstained).")
@@ -207,8 +205,7 @@ def build_report(
     if redacted:
         report = redact(report)
         report = (
-            "<!-- peft-why: secrets, e-mails, user and host names were redacted; check before posting -->\n"
-            + report
+            "<!-- peft-why: secrets, e-mails, user and host names were redacted; check before posting -->\n" + report
         )
     return report
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from peft_why.cli import hook_cmd
 from peft_why.cli.main import cli
 
@@ -25,9 +26,7 @@ def test_run_diagnoses_a_known_failure_like_python_would_show_it(tmp_path: Path)
     script = tmp_path / "train.py"
     script.write_text(KNOWN)
     # a relative path, as typed: tracebacks show it absolute, as python's own do
-    plain = subprocess.run(
-        [sys.executable, "train.py"], capture_output=True, text=True, env=clean_env(), cwd=tmp_path
-    )
+    plain = subprocess.run([sys.executable, "train.py"], capture_output=True, text=True, env=clean_env(), cwd=tmp_path)
     done = _run(Path("train.py"), cwd=tmp_path)
     assert done.returncode == plain.returncode == 1
     assert done.stdout == "training step 1\n"

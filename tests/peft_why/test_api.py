@@ -36,15 +36,13 @@ def test_import_changes_no_global_state_and_loads_nothing_heavy() -> None:
         "after = (sys.excepthook, threading.excepthook, warnings.showwarning, list(sys.meta_path))\n"
         "print(json.dumps({'same': hooks == after, 'new': sorted(set(sys.modules) - before)}))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
-    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
     found = json.loads(done.stdout)
     assert found["same"]
     # typing comes from the package's annotations; the matcher, pydantic, yaml, click, rich wait until asked
-    assert {
-        name for name in found["new"] if name.split(".")[0] not in ("typing", "_typing", "collections")
-    } == {"peft_why"}
+    assert {name for name in found["new"] if name.split(".")[0] not in ("typing", "_typing", "collections")} == {
+        "peft_why"
+    }
 
 
 def test_public_names_resolve_lazily() -> None:
@@ -123,10 +121,6 @@ def test_format_diagnosis_shows_the_close_runner_up_only() -> None:
 
 def test_job_key_is_shared_by_ranks_and_differs_between_jobs() -> None:
     one = {"WORLD_SIZE": "4", "MASTER_ADDR": "10.0.0.1", "MASTER_PORT": "29500", "TORCHELASTIC_RUN_ID": "a"}
-    assert (
-        hook.is_distributed(one)
-        and not hook.is_distributed({})
-        and not hook.is_distributed({"WORLD_SIZE": "1"})
-    )
+    assert hook.is_distributed(one) and not hook.is_distributed({}) and not hook.is_distributed({"WORLD_SIZE": "1"})
     assert hook.job_key({**one, "RANK": "0"}) == hook.job_key({**one, "RANK": "3"})
     assert hook.job_key(one) != hook.job_key({**one, "TORCHELASTIC_RUN_ID": "b"})

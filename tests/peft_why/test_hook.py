@@ -19,9 +19,7 @@ Completed = subprocess.CompletedProcess[str]
 OPTIONAL_INSTALL = "import os, peft_why\nif os.environ.get('HOOK'):\n    peft_why.install()\n"
 
 
-def _with_and_without(
-    code: str, tmp_path: Path, env: dict[str, str] | None = None
-) -> tuple[Completed, Completed]:
+def _with_and_without(code: str, tmp_path: Path, env: dict[str, str] | None = None) -> tuple[Completed, Completed]:
     plain = run_python(OPTIONAL_INSTALL + code, tmp_path, env=env)
     hooked = run_python(OPTIONAL_INSTALL + code, tmp_path, env={**(env or {}), "HOOK": "1"})
     return plain, hooked
@@ -54,9 +52,7 @@ def test_internal_error_prints_one_line_and_the_original_traceback(tmp_path: Pat
     assert hooked.returncode == plain.returncode == 1
     assert hooked.stderr.startswith(plain.stderr)
     added = hooked.stderr[len(plain.stderr) :].strip().splitlines()
-    assert added == [
-        "peft-why: internal error (ZeroDivisionError: division by zero); PEFT_WHY=0 turns the hook off"
-    ]
+    assert added == ["peft-why: internal error (ZeroDivisionError: division by zero); PEFT_WHY=0 turns the hook off"]
 
 
 def test_the_previous_hook_runs_first_and_install_returns_it(tmp_path: Path) -> None:
@@ -110,9 +106,7 @@ def test_uncaught_exception_in_a_thread_is_diagnosed(tmp_path: Path) -> None:
 
 
 def test_docs_link_and_colour_follow_the_environment(tmp_path: Path) -> None:
-    docs = run_python(
-        with_install(KNOWN), tmp_path, env={"PEFT_WHY_DOCS_URL": "https://docs.example/peft-why/"}
-    )
+    docs = run_python(with_install(KNOWN), tmp_path, env={"PEFT_WHY_DOCS_URL": "https://docs.example/peft-why/"})
     assert f"https://docs.example/peft-why/entries/{ENTRY}/" in docs.stderr
     forced = run_python(with_install(KNOWN), tmp_path, env={"FORCE_COLOR": "1"})
     assert "\x1b[1mpeft-why\x1b[0m" in forced.stderr
@@ -133,9 +127,7 @@ def test_distributed_ranks_of_one_job_print_one_diagnosis(tmp_path: Path) -> Non
     assert DIAGNOSIS in first.stderr
     assert DIAGNOSIS not in second.stderr and "ValueError: Attempting" in second.stderr
     assert first.returncode == second.returncode == 1
-    other_job = run_python(
-        with_install(KNOWN), tmp_path, env={**job, "TORCHELASTIC_RUN_ID": uuid.uuid4().hex}
-    )
+    other_job = run_python(with_install(KNOWN), tmp_path, env={**job, "TORCHELASTIC_RUN_ID": uuid.uuid4().hex})
     assert DIAGNOSIS in other_job.stderr
 
 
@@ -229,11 +221,7 @@ def test_pth_hook_diagnoses_without_touching_user_code(throwaway_venv: Path, tmp
     setup.unlink()
     try:
         gone = run_python(KNOWN, tmp_path, python=python)
-        assert (
-            gone.returncode == 1
-            and "peft-why" not in gone.stderr
-            and "ModuleNotFoundError" not in gone.stderr
-        )
+        assert gone.returncode == 1 and "peft-why" not in gone.stderr and "ModuleNotFoundError" not in gone.stderr
     finally:
         setup.write_text(saved)
 
@@ -256,9 +244,7 @@ def ipython_shell() -> Iterator[Any]:
         interactiveshell.InteractiveShell.clear_instance()
 
 
-def test_ipython_extension_follows_the_cell_traceback(
-    ipython_shell: Any, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_ipython_extension_follows_the_cell_traceback(ipython_shell: Any, capsys: pytest.CaptureFixture[str]) -> None:
     import peft_why.hook
 
     class_display = type(ipython_shell)._showtraceback
@@ -289,9 +275,7 @@ def test_ipython_extension_follows_the_cell_traceback(
     assert "peft-why" not in capsys.readouterr().err
 
 
-def test_install_inside_ipython_wraps_the_shell(
-    ipython_shell: Any, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_install_inside_ipython_wraps_the_shell(ipython_shell: Any, capsys: pytest.CaptureFixture[str]) -> None:
     ipython_shell.run_cell("import peft_why\nprevious = peft_why.install()")
     ipython_shell.run_cell("raise ValueError('Attempting to unscale FP16 gradients.')")
     assert DIAGNOSIS in capsys.readouterr().err

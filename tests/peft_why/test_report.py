@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 
 import pytest
-from peft_why.matcher.types import Diagnosis
 
+from peft_why.matcher.types import Diagnosis
 from peft_why.report import build_report, environment_in_text, environment_of, live_environment, redact
 
 TOKEN = "hf_" + "AbCdEf0123456789" * 2
