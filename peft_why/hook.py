@@ -197,10 +197,6 @@ class _Hook:
             diagnoses = _diagnoses(exc, self.stages)
             if diagnoses and _first_in_job(os.environ):
                 _write(format_diagnosis(diagnoses, color=_use_color(sys.stderr)))
-                if self.verify if self.verify is not None else _env_flag("PEFT_WHY_VERIFY"):
-                    # TODO(verify): wire peft_why.kb.checks (find the model in exc's frames, run the
-                    # entry's check) once the verification branch lands; nothing is printed until then.
-                    pass
             if self.report:
                 path = write_report(exc, diagnoses)
                 _write(f"peft-why: issue report written to {path}\n")
