@@ -39,6 +39,8 @@ CLOSE_RUNNER_UP = 0.1
 WARNING_LOGGERS: tuple[str, ...] = ("transformers", "peft", "accelerate", "trl")
 # A distributed lock file older than this is from another job that reused the same key.
 STALE_LOCK_SECONDS = 24 * 3600
+# A live check runs in the failing process; past this it is abandoned (a daemon thread).
+VERIFY_SECONDS = 10.0
 
 _hook: _Hook | None = None
 
@@ -197,6 +199,8 @@ class _Hook:
             diagnoses = _diagnoses(exc, self.stages)
             if diagnoses and _first_in_job(os.environ):
                 _write(format_diagnosis(diagnoses, color=_use_color(sys.stderr)))
+                if self.verify if self.verify is not None else _env_flag("PEFT_WHY_VERIFY"):
+                    _write(verify_live(exc, diagnoses[0].id) + "\n")
             if self.report:
                 path = write_report(exc, diagnoses)
                 _write(f"peft-why: issue report written to {path}\n")
@@ -332,6 +336,43 @@ def format_diagnosis(diagnoses: Sequence[Diagnosis], *, color: bool = False, abo
         if best.score - other.score <= CLOSE_RUNNER_UP:
             lines.append(f"  {yellow}Runner-up:{reset} {other.title} ({other.id}, {other.score:.2f})")
     return "\n".join(lines) + "\n"
+
+
+def verify_live(exc: BaseException, entry_id: str, *, seconds: float = VERIFY_SECONDS) -> str:
+    """Run ``entry_id``'s check on the model found in ``exc``'s frames; one line saying what it found.
+
+    Bounded: a check still running after ``seconds`` is abandoned. Never raises.
+    """
+    import threading
+
+    import peft_why
+
+    try:
+        find_models, verify = peft_why.find_models, peft_why.verify
+    except (AttributeError, ImportError):
+        return "  Verify: live checks are not available in this peft-why"
+    models = find_models(exc)
+    if not models:
+        return "  Verify: no model found in the failing frames (nothing to check)"
+    found = models[0]
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(verify(entry_id, found.model))
+        except Exception as err:  # a check must not reach our own thread hook
+            outcome.append(err)
+
+    worker = threading.Thread(target=run, name="peft-why-verify", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if not outcome:
+        return f"  Verify: the check did not finish within {seconds:.0f} s; skipped"
+    result = outcome[0]
+    if isinstance(result, Exception):
+        return f"  Verify: the check failed ({type(result).__name__}: {result})"
+    where = found.where.rsplit(": ", 1)[-1]
+    return f"  Verify ({where}): {result.status}: {result.message}"
 
 
 def docs_url(entry_id: str) -> str | None:

@@ -279,3 +279,33 @@ def test_install_inside_ipython_wraps_the_shell(ipython_shell: Any, capsys: pyte
     ipython_shell.run_cell("import peft_why\nprevious = peft_why.install()")
     ipython_shell.run_cell("raise ValueError('Attempting to unscale FP16 gradients.')")
     assert DIAGNOSIS in capsys.readouterr().err
+
+
+# -- live verification (the verification checks on the model found in the failing frames) ---------
+
+FP16_TRAINING = """\
+import torch
+model = torch.nn.Linear(4, 4).half()
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+scaler = torch.amp.GradScaler("cpu")
+with torch.autocast("cpu", dtype=torch.float16):
+    loss = model(torch.randn(2, 4).half()).float().sum()
+scaler.scale(loss).backward()
+scaler.step(opt)
+"""
+
+
+def test_verify_runs_the_entrys_check_on_the_live_model(tmp_path: Path) -> None:
+    confirmed = run_python(with_install(FP16_TRAINING, "verify=True"), tmp_path)
+    assert confirmed.returncode == 1
+    after = confirmed.stderr.split(DIAGNOSIS, 1)[1]
+    assert "Verify (model): confirmed: 4 of 4 trainable parameters are float16" in after or (
+        "Verify (model): confirmed:" in after
+    )
+    by_env = run_python(with_install(FP16_TRAINING.replace(".half()", "", 1)), tmp_path, env={"PEFT_WHY_VERIFY": "1"})
+    assert "Verify (model): not-confirmed:" in by_env.stderr.split(DIAGNOSIS, 1)[1]
+
+
+def test_verify_without_a_model_in_the_frames_says_so(tmp_path: Path) -> None:
+    done = run_python(with_install(KNOWN, "verify=True"), tmp_path)
+    assert "Verify: no model found in the failing frames" in done.stderr.split(DIAGNOSIS, 1)[1]
