@@ -440,18 +440,20 @@ def is_distributed(env: Any) -> bool:
         return False
 
 
-def job_key(env: Any) -> str:
-    """What the ranks of one job on one machine share: the rendezvous and the launcher process."""
-    parent = os.getppid()
-    return "|".join(
-        [
-            env.get("TORCHELASTIC_RUN_ID", ""),
-            env.get("MASTER_ADDR", ""),
-            env.get("MASTER_PORT", ""),
-            str(parent),
-            _process_start(parent),
-        ]
-    )
+def job_key(env: Any, parent: int | None = None) -> str:
+    """What the ranks of one job on one machine share: the rendezvous and the launcher (parent) process."""
+    parent = os.getppid() if parent is None else parent
+    rendezvous = [env.get(name, "") for name in ("TORCHELASTIC_RUN_ID", "MASTER_ADDR", "MASTER_PORT")]
+    return "|".join([*rendezvous, str(parent), _process_start(parent)])
+
+
+def lock_path(env: Any, parent: int | None = None) -> str:
+    """The lock file the first failing rank of this job creates (in the temp dir: one per machine)."""
+    import hashlib
+    import tempfile
+
+    digest = hashlib.sha256(job_key(env, parent).encode()).hexdigest()[:20]
+    return os.path.join(tempfile.gettempdir(), f"peft-why-{digest}.lock")
 
 
 def _process_start(pid: int) -> str:
@@ -467,12 +469,9 @@ def _first_in_job(env: Any) -> bool:
     """True for a single process, and for the first rank of a job that gets here (an O_EXCL lock file)."""
     if not is_distributed(env):
         return True
-    import hashlib
-    import tempfile
     import time
 
-    digest = hashlib.sha256(job_key(env).encode()).hexdigest()[:20]
-    path = os.path.join(tempfile.gettempdir(), f"peft-why-{digest}.lock")
+    path = lock_path(env)
     for _attempt in range(2):
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)

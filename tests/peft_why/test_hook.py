@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import sysconfig
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from peft_why import hook
 
 from .scripts import DIAGNOSIS, ENTRY, KNOWN, UNRELATED, WARNING_ENTRY, clean_env, run_python, with_install
 
@@ -127,8 +130,13 @@ def test_distributed_ranks_of_one_job_print_one_diagnosis(tmp_path: Path) -> Non
     assert DIAGNOSIS in first.stderr
     assert DIAGNOSIS not in second.stderr and "ValueError: Attempting" in second.stderr
     assert first.returncode == second.returncode == 1
-    other_job = run_python(with_install(KNOWN), tmp_path, env={**job, "TORCHELASTIC_RUN_ID": uuid.uuid4().hex})
+    first_lock = Path(hook.lock_path(job, parent=os.getpid()))  # the ranks' parent is this process
+    assert first_lock.exists() and first_lock.read_text().endswith("rank 1\n")
+    first_lock.unlink()
+    job["TORCHELASTIC_RUN_ID"] = uuid.uuid4().hex
+    other_job = run_python(with_install(KNOWN), tmp_path, env=job)
     assert DIAGNOSIS in other_job.stderr
+    Path(hook.lock_path(job, parent=os.getpid())).unlink()
 
 
 def test_warnings_are_diagnosed_once_each(tmp_path: Path) -> None:
