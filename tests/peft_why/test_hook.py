@@ -316,3 +316,35 @@ def test_verify_runs_the_entrys_check_on_the_live_model(tmp_path: Path) -> None:
 def test_verify_without_a_model_in_the_frames_says_so(tmp_path: Path) -> None:
     done = run_python(with_install(KNOWN, "verify=True"), tmp_path)
     assert "Verify: no model found in the failing frames" in done.stderr.split(DIAGNOSIS, 1)[1]
+
+
+def test_jupyter_kernel_shows_the_diagnosis_after_the_error(tmp_path: Path) -> None:
+    pytest.importorskip("ipykernel")
+    manager = pytest.importorskip("jupyter_client.manager")
+    kernel, client = manager.start_new_kernel(
+        kernel_name="python3", startup_timeout=120, env=clean_env({"NO_COLOR": "1"}), cwd=str(tmp_path)
+    )
+
+    def run(code: str) -> list[tuple[str, dict[str, Any]]]:
+        msg_id = client.execute(code)
+        replies = []
+        while True:
+            msg = client.get_iopub_msg(timeout=120)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                return replies
+            replies.append((msg["msg_type"], msg["content"]))
+
+    try:
+        run("%load_ext peft_why")
+        replies = run("raise ValueError('Attempting to unscale FP16 gradients.')")
+        kinds = [kind for kind, _ in replies if kind in ("error", "stream")]
+        assert kinds == ["error", "stream"]  # the notebook's own traceback first, then our note
+        error, note = replies[-2][1], replies[-1][1]
+        assert error["ename"] == "ValueError"
+        assert note["name"] == "stderr" and DIAGNOSIS in note["text"] and "\x1b[" not in note["text"]
+        assert not [kind for kind, _ in run("{}['missing']") if kind == "stream"]
+    finally:
+        client.stop_channels()
+        kernel.shutdown_kernel(now=True)
