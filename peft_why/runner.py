@@ -20,14 +20,18 @@ def run_script(path: str, args: list[str]) -> None:
     filename = os.path.abspath(path)  # as ``python SCRIPT`` shows it in tracebacks
     with open(filename, "rb") as source_file:
         source = source_file.read()
-    code = compile(source, filename, "exec", dont_inherit=True)
+    autoinstall()
+    try:
+        code = compile(source, filename, "exec", dont_inherit=True)
+    except SyntaxError as exc:  # python shows it without frames
+        sys.excepthook(type(exc), exc.with_traceback(None), None)
+        sys.exit(1)
     main = types.ModuleType("__main__")
     main.__file__ = filename
     main.__builtins__ = __builtins__  # type: ignore[attr-defined]
     sys.modules["__main__"] = main
     sys.argv = [path, *args]
     sys.path[0] = os.path.dirname(filename)
-    autoinstall()
     try:
         exec(code, main.__dict__)
     except (SystemExit, KeyboardInterrupt):

@@ -53,6 +53,15 @@ def test_run_unrelated_error_shows_no_diagnosis(tmp_path: Path) -> None:
     assert done.returncode == 1 and "KeyError: 'missing'" in done.stderr and "peft-why" not in done.stderr
 
 
+def test_run_syntax_error_looks_like_pythons(tmp_path: Path) -> None:
+    script = tmp_path / "broken.py"
+    script.write_text("def f(:\n")
+    plain = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=clean_env())
+    done = _run(script)
+    assert (done.returncode, done.stderr) == (plain.returncode, plain.stderr)
+    assert "SyntaxError" in done.stderr
+
+
 def test_run_missing_script_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["run", str(tmp_path / "nope.py")])
     assert result.exit_code == 2 and "does not exist" in result.stderr
