@@ -42,6 +42,17 @@ def test_known_failure_prints_the_original_traceback_then_the_diagnosis(tmp_path
     assert "\x1b[" not in added  # stderr is a pipe: no colour
 
 
+def test_a_known_cause_inside_a_wrapper_error_is_found(tmp_path: Path) -> None:
+    code = (
+        "try:\n    raise ValueError('Attempting to unscale FP16 gradients.')\n"
+        "except ValueError as exc:\n    raise RuntimeError('training step 12 failed') from exc\n"
+    )
+    done = run_python(with_install(code), tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.index("RuntimeError: training step 12 failed") < done.stderr.index(DIAGNOSIS)
+    assert f"id {ENTRY}" in done.stderr
+
+
 def test_unrelated_error_prints_only_the_traceback(tmp_path: Path) -> None:
     plain, hooked = _with_and_without(UNRELATED, tmp_path)
     assert hooked.returncode == plain.returncode == 1
