@@ -235,7 +235,20 @@ class _Hook:
 
         class _Handler(logging.Handler):
             def emit(self, record: logging.LogRecord) -> None:
+                last_resort = logging.lastResort
+                # Alone, we would swallow Python's last-resort output: the warning itself, on stderr.
+                alone = last_resort is not None and not self._handled_elsewhere(record)
+                if alone and last_resort is not None and record.levelno >= last_resort.level:
+                    last_resort.handle(record)
                 hook.on_warning(f"WARNING {record.name}: {record.getMessage()}")
+
+            def _handled_elsewhere(self, record: logging.LogRecord) -> bool:
+                logger: logging.Logger | None = logging.getLogger(record.name)
+                while logger is not None:
+                    if any(handler is not self for handler in logger.handlers):
+                        return True
+                    logger = logger.parent if logger.propagate else None
+                return False
 
         self._log_handler = _Handler(logging.WARNING)
         for name in WARNING_LOGGERS:

@@ -167,6 +167,8 @@ def test_warnings_are_diagnosed_once_each(tmp_path: Path) -> None:
     done = run_python(with_install(code, "warnings=True"), tmp_path, env={"PEFT_WHY_KB_PATH": str(kb)})
     assert done.returncode == 0 and done.stdout == "done\n"
     assert done.stderr.count("UserWarning: Merge lora module") == 3  # the warnings themselves still show
+    # a logged warning with no handler configured still reaches stderr (Python's last resort)
+    assert "\nMerge lora module to 4-bit linear may get different generations\n" in done.stderr
     assert done.stderr.count("peft-why — this warning looks like: Merging LoRA into a 4-bit base") == 1
     quiet = run_python(with_install(code), tmp_path, env={"PEFT_WHY_KB_PATH": str(kb)})
     assert "peft-why" not in quiet.stderr
@@ -359,3 +361,17 @@ def test_jupyter_kernel_shows_the_diagnosis_after_the_error(tmp_path: Path) -> N
     finally:
         client.stop_channels()
         kernel.shutdown_kernel(now=True)
+
+
+def test_the_issues_three_warnings_are_diagnosed_by_the_built_in_kb(tmp_path: Path) -> None:
+    code = (
+        "import logging, warnings\n"
+        "warnings.warn('None of the inputs have requires_grad=True. Gradients will be None')\n"
+        "warnings.warn('Merge lora module to 4-bit linear may get different generations due to rounding errors.')\n"
+        "logging.getLogger('transformers.modeling_utils').warning(\n"
+        "    'Some weights of LlamaForSequenceClassification were not initialized from the model checkpoint at x'\n"
+        "    \" and are newly initialized: ['score.weight']\")\n"
+    )
+    done = run_python(with_install(code, "warnings=True"), tmp_path)
+    assert done.returncode == 0
+    assert done.stderr.count("peft-why — this warning looks like:") == 3
