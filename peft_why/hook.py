@@ -197,7 +197,9 @@ class _Hook:
         self.busy = True
         try:
             diagnoses = _diagnoses(exc, self.stages)
-            if diagnoses and _first_in_job(os.environ):
+            if not (diagnoses or self.report) or not _first_in_job(os.environ):
+                return  # nothing to say, or another rank of this job already said it
+            if diagnoses:
                 _write(format_diagnosis(diagnoses, color=_use_color(sys.stderr)))
                 if self.verify if self.verify is not None else _env_flag("PEFT_WHY_VERIFY"):
                     _write(verify_live(exc, diagnoses[0].id) + "\n")
