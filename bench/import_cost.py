@@ -109,7 +109,7 @@ def main() -> None:
     print("hook on a diagnosed failure (in-process, the traceback itself included):")
     print(f"  plain traceback (sys.__excepthook__)     {plain * 1000:7.1f} ms")
     print(f"  first failure in a process (cold)        {cold * 1000:7.1f} ms   ({cold_cpu * 1000:.0f} ms CPU)")
-    print("    (cold = importing the matcher and loading the KB: pydantic, yaml, rapidfuzz)")
+    print("    (cold = importing the matcher and loading the KB once per process)")
     print(f"  a later failure (warm)                   {warm * 1000:7.1f} ms")
 
 
