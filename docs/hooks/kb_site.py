@@ -134,7 +134,16 @@ def browser_export(kb: KnowledgeBase) -> dict[str, Any]:
         symptoms = []
         for symptom in entry.symptoms:
             flags, body = split_flags(symptom.regex)
-            symptoms.append({"scope": symptom.scope, "exception": symptom.exception, "flags": flags, "body": body})
+            symptoms.append(
+                {
+                    "scope": symptom.scope,
+                    "exception": symptom.exception,
+                    "flags": flags,
+                    "body": body,
+                    # the regex stage's prefilter: the pattern runs only when the paste contains this
+                    "literal": regex_stage.required_literal(symptom.regex),
+                }
+            )
         entries.append(
             {
                 "id": entry.id,
@@ -150,9 +159,12 @@ def browser_export(kb: KnowledgeBase) -> dict[str, Any]:
         "fuse": {
             "weights": fuse.DEFAULT_WEIGHTS,
             "threshold": fuse.ABSTAIN_BELOW,
+            "calibration": list(fuse.CALIBRATION),
+            "identity": list(fuse.IDENTITY),
             "high": fuse.HIGH,
             "medium": fuse.MEDIUM,
             "generic_factor": fuse.GENERIC_FACTOR,
+            "demoted_factor": fuse.DEMOTED_FACTOR,
         },
         "regex": {
             "exception_hit": regex_stage.EXCEPTION_HIT,

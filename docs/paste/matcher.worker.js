@@ -2,8 +2,9 @@
  *
  * A port of the Python matcher (matcher/parse.py, normalise.py, index.key_texts,
  * regex_stage.py, lexical.py, fuse.py) restricted to the two stages a browser can
- * reproduce exactly. The data (patterns, fusion constants, the BM25 index computed
- * by Python) comes from kb.json, generated at build time, so only the rules live here.
+ * reproduce exactly. The data (patterns and their required literals, the fusion and
+ * calibration constants, the BM25 index, all computed by Python) comes from kb.json,
+ * generated at build time, so only the rules live here.
  * tests/docs checks that this file and `diagnose_text(text, stages=["regex", "lexical"])`
  * rank the same entry first on the KB's examples.
  *
@@ -631,9 +632,12 @@ function symptomHit(trace, symptom, hits) {
   return null;
 }
 
+// Prefiltered as in regex_stage.regex_candidates: a pattern runs only when its required literal
+// (computed by Python's regex parser at build time, lower-cased) occurs in the lower-cased paste.
 function regexCandidates(trace, kb, deadline) {
   const out = [];
   let complete = true;
+  const lowered = trace.text.toLowerCase();
   for (const entry of kb.entries) {
     if (performance.now() > deadline) {
       complete = false;
@@ -642,6 +646,7 @@ function regexCandidates(trace, kb, deadline) {
     let best = null;
     for (const symptom of entry.symptoms) {
       if (!symptom.compiled) continue;
+      if (symptom.literal && !lowered.includes(symptom.literal)) continue;
       const hit = symptomHit(trace, symptom, kb.regex);
       if (hit && (best === null || hit.score > best.score)) best = hit;
     }
@@ -708,11 +713,29 @@ function lexicalCandidates(trace, lexical, limit = 20) {
 }
 
 // ---- fuse.py -------------------------------------------------------------------------------------
+// Weighted noisy-or of each stage's strongest candidate, the generic factor, then Platt calibration;
+// the threshold applies to the calibrated score, the ranking to the raw one (as in fuse.fuse).
 function confidenceOf(score, fuse) {
   return score >= fuse.high ? "high" : score >= fuse.medium ? "medium" : "low";
 }
 
+function combinedScore(candidates, weights) {
+  const strongest = new Map();
+  for (const c of candidates) strongest.set(c.stage, Math.max(strongest.has(c.stage) ? strongest.get(c.stage) : 0, c.score));
+  let miss = 1;
+  for (const [stage, score] of strongest) miss *= 1 - (weights[stage] || 0) * Math.max(0, Math.min(1, score));
+  return 1 - miss;
+}
+
+function calibrated(raw, fuse) {
+  const [slope, offset] = fuse.calibration;
+  if (slope === fuse.identity[0] && offset === fuse.identity[1]) return raw;
+  return 1 / (1 + Math.exp(-(slope * raw + offset)));
+}
+
 function fuseCandidates(stages, kb) {
+  const fuse = kb.fuse;
+  const weights = fuse.weights;
   const byEntry = new Map();
   for (const stage of STAGES) for (const c of stages[stage] || []) {
     if (!byEntry.has(c.entryId)) byEntry.set(c.entryId, []);
@@ -722,18 +745,22 @@ function fuseCandidates(stages, kb) {
   for (const [entryId, candidates] of byEntry) {
     const entry = kb.byId.get(entryId);
     if (!entry) continue;
-    const strongest = new Map();
-    for (const c of candidates) strongest.set(c.stage, Math.max(strongest.get(c.stage) || 0, c.score));
-    let miss = 1;
-    for (const [stage, score] of strongest) miss *= 1 - (kb.fuse.weights[stage] || 0) * Math.max(0, Math.min(1, score));
-    let score = 1 - miss;
-    if (entry.generic) score *= kb.fuse.generic_factor;
-    if (score < kb.fuse.threshold) continue;
+    let raw = combinedScore(candidates, weights);
+    if (entry.generic) raw *= fuse.generic_factor;
+    let score = calibrated(raw, fuse);
+    if (score < fuse.threshold) continue;
+    if (candidates.some((c) => c.score < 0)) {
+      // version evidence: demoted, never dropped (the browser runs no version stage today)
+      raw *= fuse.demoted_factor;
+      score = Math.max(calibrated(raw, fuse), fuse.threshold);
+    }
+    const trust = (c) => -c.score * (weights[c.stage] || 0);
     const evidence = [...candidates]
-      .sort((a, b) => STAGES.indexOf(a.stage) - STAGES.indexOf(b.stage) || b.score - a.score)
+      .sort((a, b) => trust(a) - trust(b) || STAGES.indexOf(a.stage) - STAGES.indexOf(b.stage))
       .map((c) => ({ stage: c.stage, detail: c.detail, line: c.line, score: c.score }));
     const bestStage = Math.min(...candidates.map((c) => STAGES.indexOf(c.stage)));
-    ranked.push({ key: [-score, bestStage, entryId], diagnosis: { id: entryId, title: entry.title, area: entry.area, score, confidence: confidenceOf(score, kb.fuse), evidence } });
+    const diagnosis = { id: entryId, title: entry.title, area: entry.area, score, confidence: confidenceOf(score, fuse), evidence };
+    ranked.push({ key: [-raw, bestStage, entryId], diagnosis });
   }
   ranked.sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1] || (a.key[2] < b.key[2] ? -1 : a.key[2] > b.key[2] ? 1 : 0));
   return ranked.map((r) => r.diagnosis);
