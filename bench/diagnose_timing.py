@@ -34,6 +34,7 @@ def main() -> None:
     import torch
     import transformers
     from peft import LoraConfig, get_peft_model
+
     from peft_why.kb.checks._runner import diagnose
 
     LlamaConfig: Any = transformers.LlamaConfig

@@ -10,9 +10,7 @@ from peft_why.kb.schema import Entry
 
 BANNERS = {
     "preview": '!!! warning "Preview entry"\n    This entry is new and its patterns may still change.\n',
-    "retired": (
-        '!!! danger "Retired entry"\n    This failure is no longer diagnosed; see [{target}]({target}.md).\n'
-    ),
+    "retired": ('!!! danger "Retired entry"\n    This failure is no longer diagnosed; see [{target}]({target}.md).\n'),
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, Optional
+from typing import Any
 
 import click
 
@@ -64,7 +64,11 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 
 @click.group(cls=DefaultGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
     help="Show the version and the KB size, then exit.",
 )
 def cli() -> None:
@@ -80,7 +84,11 @@ def cli() -> None:
 def _format_option(func: Any) -> Any:
     func = click.option("--json", "as_json", is_flag=True, help="Same as --format json.")(func)
     return click.option(
-        "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json", "markdown"]),
+        default="text",
+        show_default=True,
         help="Output format; json is one object per input per line (JSON Lines).",
     )(func)
 
@@ -90,14 +98,24 @@ def _format_option(func: Any) -> Any:
 @_format_option
 @click.option("--top", type=click.IntRange(1, 50), default=3, show_default=True, help="At most K matches per input.")
 @click.option("--stages", default=None, help="Comma-separated stages to use (regex,lexical,fuzzy,semantic,version).")
-@click.option("--kb", "kb_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra KB directory (repeatable).")
+@click.option(
+    "--kb", "kb_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra KB directory (repeatable)."
+)
 @click.option("--debug-trace", is_flag=True, help="Include the parsed paste (exception chain, frames) in the output.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 @click.option("--python", "python", default=None, help="Use the package versions installed in this interpreter.")
 @click.option("--installed", is_flag=True, help="Use the package versions installed beside peft-why.")
 def match_command(
-    files: tuple[str, ...], fmt: str, as_json: bool, top: int, stages: Optional[str], kb_dirs: tuple[str, ...],
-    debug_trace: bool, debug: bool, python: Optional[str] = None, installed: bool = False,
+    files: tuple[str, ...],
+    fmt: str,
+    as_json: bool,
+    top: int,
+    stages: str | None,
+    kb_dirs: tuple[str, ...],
+    debug_trace: bool,
+    debug: bool,
+    python: str | None = None,
+    installed: bool = False,
 ) -> None:
     """Match pasted tracebacks, error lines or symptom sentences (FILES, or stdin) to known failures."""
     from .inputs import read_sources
@@ -127,7 +145,7 @@ def match_command(
     sys.exit(exit_code(results))
 
 
-def _versions(python: Optional[str], installed: bool) -> Optional[dict[str, str]]:
+def _versions(python: str | None, installed: bool) -> dict[str, str] | None:
     """The user's package versions: another interpreter's (--python), ours (--installed), else the paste's."""
     from peft_why.matcher.diagnose import installed_versions, interpreter_versions
 
@@ -141,7 +159,7 @@ def _versions(python: Optional[str], installed: bool) -> Optional[dict[str, str]
     return installed_versions() if installed else None
 
 
-def _stages(stages: Optional[str]) -> Optional[list[str]]:
+def _stages(stages: str | None) -> list[str] | None:
     from peft_why.matcher.diagnose import IMPLEMENTED_STAGES, parse_stages
 
     if stages is None:
@@ -169,8 +187,15 @@ def _load_entries(kb_dirs: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _match_one(
-    name: str, text: Optional[str], error: Optional[str], top: int, stages: Optional[list[str]],
-    kb_dirs: tuple[str, ...], debug_trace: bool, debug: bool, versions: Optional[dict[str, str]] = None,
+    name: str,
+    text: str | None,
+    error: str | None,
+    top: int,
+    stages: list[str] | None,
+    kb_dirs: tuple[str, ...],
+    debug_trace: bool,
+    debug: bool,
+    versions: dict[str, str] | None = None,
 ) -> MatchResult:
     from peft_why.matcher.diagnose import diagnose_text
     from peft_why.matcher.parse import parse
@@ -193,7 +218,9 @@ def _match_one(
 @cli.command("explain")
 @click.argument("entry_id")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
-@click.option("--kb", "kb_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra KB directory (repeatable).")
+@click.option(
+    "--kb", "kb_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra KB directory (repeatable)."
+)
 def explain_command(entry_id: str, fmt: str, kb_dirs: tuple[str, ...]) -> None:
     """Show a KB entry: symptom, why it happens, the fix, how to verify."""
     import difflib
@@ -224,7 +251,9 @@ def kb_group() -> None:
 
 @kb_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per entry.")
-@click.option("--kb", "kb_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra KB directory (repeatable).")
+@click.option(
+    "--kb", "kb_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra KB directory (repeatable)."
+)
 def kb_list_command(as_json: bool, kb_dirs: tuple[str, ...]) -> None:
     """List entries with their area, status and source (built-in or a user KB directory)."""
     from peft_why.matcher.diagnose import get_kb
@@ -241,7 +270,9 @@ def kb_list_command(as_json: bool, kb_dirs: tuple[str, ...]) -> None:
 
 
 @kb_group.command("lint")
-@click.option("--kb", "kb_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra KB directory (repeatable).")
+@click.option(
+    "--kb", "kb_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra KB directory (repeatable)."
+)
 @click.option("--no-js", is_flag=True, help="Skip compiling the patterns with Node (JavaScript RegExp).")
 def kb_lint_command(kb_dirs: tuple[str, ...], no_js: bool) -> None:
     """Check every entry strictly: schema, ids, examples, patterns (Python and JavaScript). Exit 2 on problems."""

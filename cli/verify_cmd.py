@@ -40,9 +40,7 @@ class VerifyUsageError(click.ClickException):
     metavar="PATH_OR_NAME",
     help="Base model folder (or cached hub name), or an adapter folder.",
 )
-@click.option(
-    "--adapter", "adapter", metavar="PATH", help="Adapter folder; alone, runs the file-level checks."
-)
+@click.option("--adapter", "adapter", metavar="PATH", help="Adapter folder; alone, runs the file-level checks.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option(
     "--dtype",
@@ -50,9 +48,7 @@ class VerifyUsageError(click.ClickException):
     default="auto",
     show_default=True,
 )
-@click.option(
-    "--python", "python", metavar="PATH", help="Run in this interpreter (yours: its torch/peft/GPU)."
-)
+@click.option("--python", "python", metavar="PATH", help="Run in this interpreter (yours: its torch/peft/GPU).")
 @click.option("--trust-remote-code", is_flag=True, help="Allow the model's own code to run while loading.")
 @click.option("--timeout", type=click.FloatRange(1, 86400), default=600, show_default=True, help="Seconds.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object instead of text.")
@@ -69,9 +65,7 @@ def verify_command(
     from peft_why.kb.checks._runner import check_name
 
     if not model and not adapter:
-        raise VerifyUsageError(
-            "give --model PATH (and --adapter PATH), or --adapter PATH for the file checks"
-        )
+        raise VerifyUsageError("give --model PATH (and --adapter PATH), or --adapter PATH for the file checks")
     if model and model.startswith((os.sep, ".", "~")) and not os.path.exists(os.path.expanduser(model)):
         raise VerifyUsageError(f"--model {model}: no such folder")
     if adapter and not os.path.isfile(os.path.join(adapter, "adapter_config.json")):
@@ -81,9 +75,7 @@ def verify_command(
     if not has_check(check_name(entry_id)):
         if not _known_entry(entry_id):
             raise VerifyUsageError(f"no KB entry {entry_id!r}; `peft-why kb list` shows them all")
-        result = Finding(
-            entry_id, "not-applicable", f"the entry {entry_id} has no check", check=check_name(entry_id)
-        )
+        result = Finding(entry_id, "not-applicable", f"the entry {entry_id} has no check", check=check_name(entry_id))
         stderr = ""
     else:
         result, stderr = verify_in_subprocess(
@@ -113,9 +105,7 @@ def render_finding(result: Any, out: IO[str]) -> None:
     from rich.text import Text
 
     console = Console(file=out, highlight=False, soft_wrap=True)
-    console.print(
-        Text(f"{result.status.upper()}  {result.entry_id}", style=STYLES.get(result.status, "bold"))
-    )
+    console.print(Text(f"{result.status.upper()}  {result.entry_id}", style=STYLES.get(result.status, "bold")))
     console.print(Text(result.message))
     for line in result.evidence:
         console.print(Text(f"  - {line}", style="dim"))

@@ -6,7 +6,7 @@ Plain frozen dataclasses: cheap to import, JSON-ready through ``to_dict``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 # Evidence stage names are a frozen contract (CLI JSON, docs site, ablation flags).
 STAGES: tuple[str, ...] = ("regex", "lexical", "fuzzy", "semantic", "version")
@@ -25,7 +25,7 @@ class Candidate:
     score: float
     detail: str
     line: int = 0
-    span: Optional[tuple[int, int]] = None
+    span: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+
 from peft_why.cli.main import cli
 
 pytestmark = pytest.mark.repro
@@ -44,9 +45,7 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     torch.manual_seed(0)
     base = str(root / "base")
     LlamaForCausalLM(LlamaConfig(**LLAMA)).save_pretrained(base)
-    model = get_peft_model(
-        LlamaForCausalLM.from_pretrained(base), LoraConfig(r=4, target_modules=["q_proj", "v_proj"])
-    )
+    model = get_peft_model(LlamaForCausalLM.from_pretrained(base), LoraConfig(r=4, target_modules=["q_proj", "v_proj"]))
     model.peft_config["default"].base_model_name_or_path = base
     fresh, trained, zero3 = str(root / "fresh"), str(root / "trained"), str(root / "zero3")
     model.save_pretrained(fresh)
@@ -66,9 +65,7 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 def test_verify_confirms_from_base_and_adapter_folders(folders: dict[str, str]) -> None:
     entry = "trained-adapter-loaded-with-get-peft-model"
-    code, out, _ = _run(
-        ["verify", entry, "--model", folders["base"], "--adapter", folders["fresh"], "--device", "cpu"]
-    )
+    code, out, _ = _run(["verify", entry, "--model", folders["base"], "--adapter", folders["fresh"], "--device", "cpu"])
     assert code == 0, out
     assert out.startswith("CONFIRMED") and "LoRA B" in out and "Fix:" in out
 
@@ -89,10 +86,7 @@ def test_verify_not_confirmed_json_with_the_users_interpreter(folders: dict[str,
     code, out, _ = _run(args)
     assert code == 1, out
     finding = json.loads(out)
-    assert (
-        finding["status"] == "not-confirmed"
-        and finding["check"] == "trained_adapter_loaded_with_get_peft_model"
-    )
+    assert finding["status"] == "not-confirmed" and finding["check"] == "trained_adapter_loaded_with_get_peft_model"
 
 
 def test_verify_with_an_adapter_folder_as_model_finds_its_base(folders: dict[str, str]) -> None:
@@ -107,9 +101,7 @@ def test_verify_adapter_alone_runs_the_file_checks(folders: dict[str, str]) -> N
     assert json.loads(out)["status"] == "confirmed"
     code, out, _ = _run(["verify", "zero3-empty-adapter-save", "--adapter", folders["trained"]])
     assert code == 1 and out.startswith("NOT-CONFIRMED")
-    code, out, _ = _run(
-        ["verify", "trained-adapter-loaded-with-get-peft-model", "--adapter", folders["trained"]]
-    )
+    code, out, _ = _run(["verify", "trained-adapter-loaded-with-get-peft-model", "--adapter", folders["trained"]])
     assert code == 3 and out.startswith("NOT-APPLICABLE")  # needs a model
 
 
@@ -130,9 +122,7 @@ def test_verify_refuses_a_pickle_that_would_run_code(folders: dict[str, str], tm
 
 
 def test_verify_times_out_as_a_failed_check(folders: dict[str, str]) -> None:
-    code, out, _ = _run(
-        ["verify", "no-trainable-params", "--model", folders["base"], "--timeout", "1", "--json"]
-    )
+    code, out, _ = _run(["verify", "no-trainable-params", "--model", folders["base"], "--timeout", "1", "--json"])
     assert code == 4 and "did not finish" in json.loads(out)["message"]
 
 

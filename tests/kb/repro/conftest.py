@@ -37,8 +37,13 @@ def _llama_config(**overrides: Any) -> Any:
     from transformers import LlamaConfig
 
     settings: dict[str, Any] = dict(
-        hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
-        num_key_value_heads=2, vocab_size=128, max_position_embeddings=64,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        vocab_size=128,
+        max_position_embeddings=64,
     )
     settings.update(overrides)
     return LlamaConfig(**settings)
