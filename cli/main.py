@@ -105,6 +105,10 @@ def _format_option(func: Any) -> Any:
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 @click.option("--python", "python", default=None, help="Use the package versions installed in this interpreter.")
 @click.option("--installed", is_flag=True, help="Use the package versions installed beside peft-why.")
+@click.option("--verify", "run_verify", is_flag=True, help="Run the best match's check on --model/--adapter.")
+@click.option("--model", "model", metavar="PATH", help="With --verify: the base model folder (or cached hub name).")
+@click.option("--adapter", "adapter", metavar="PATH", help="With --verify: the adapter folder.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", help="With --verify.")
 def match_command(
     files: tuple[str, ...],
     fmt: str,
@@ -116,14 +120,24 @@ def match_command(
     debug: bool,
     python: str | None = None,
     installed: bool = False,
+    run_verify: bool = False,
+    model: str | None = None,
+    adapter: str | None = None,
+    device: str = "auto",
 ) -> None:
-    """Match pasted tracebacks, error lines or symptom sentences (FILES, or stdin) to known failures."""
+    """Match pasted tracebacks, error lines or symptom sentences (FILES, or stdin) to known failures.
+
+    With --verify, the best match's check then runs on your model (--model/--adapter; in the
+    interpreter given by --python when set) and says whether that fault is present.
+    """
     from .inputs import read_sources
     from .render import render_json, render_markdown, render_text
 
     fmt = "json" if as_json else fmt
     if not files and sys.stdin is not None and sys.stdin.isatty():
         raise PeftWhyError("paste a traceback on stdin (end with Ctrl-D), or name files: peft-why FILE...")
+    if run_verify and not (model or adapter):
+        raise PeftWhyError("--verify needs --model PATH and/or --adapter PATH")
     stage_list = _stages(stages)
     versions = _versions(python, installed)
     entries = _load_entries(kb_dirs)
@@ -134,6 +148,9 @@ def match_command(
         result = _match_one(
             source.name, source.text, source.error, top, stage_list, kb_dirs, debug_trace, debug, versions
         )
+        finding = None
+        if run_verify and result.diagnoses:
+            result, finding = _with_verification(result, model, adapter, device, python)
         results.append(result)
         if fmt == "json":
             render_json(result, sys.stdout)
@@ -141,8 +158,28 @@ def match_command(
             render_markdown(result, entries, sys.stdout, paste=source.text)
         else:
             render_text(result, entries, sys.stdout, show_source=len(files) > 1, paste=source.text)
+        if finding is not None and fmt != "json":
+            from .verify_cmd import render_finding
+
+            render_finding(finding, sys.stdout)
         sys.stdout.flush()
     sys.exit(exit_code(results))
+
+
+def _with_verification(
+    result: MatchResult, model: str | None, adapter: str | None, device: str, python: str | None
+) -> tuple[MatchResult, Any]:
+    """Run the best match's check; the finding goes into the JSON row and is returned for text output."""
+    import dataclasses
+
+    from .verify_cmd import verify_top_match
+
+    best = result.diagnoses[0].id
+    finding = verify_top_match(best, model=model, adapter=adapter, device=device, python=python, timeout=600)
+    if finding is None:
+        click.echo(f"peft-why: {best} has no verification check", err=True)
+        return result, None
+    return dataclasses.replace(result, verification=finding.to_dict()), finding
 
 
 def _versions(python: str | None, installed: bool) -> dict[str, str] | None:

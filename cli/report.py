@@ -23,6 +23,7 @@ class MatchResult:
     diagnoses: tuple[Diagnosis, ...] = ()
     error: str | None = None
     trace: dict[str, Any] | None = field(default=None, compare=False)
+    verification: dict[str, Any] | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -34,6 +35,8 @@ class MatchResult:
         }
         if self.trace is not None:
             data["trace"] = self.trace
+        if self.verification is not None:
+            data["verification"] = self.verification
         return data
 
 

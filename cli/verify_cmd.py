@@ -92,6 +92,25 @@ def verify_command(
     sys.exit(EXIT_CODES.get(result.status, 4))
 
 
+def verify_top_match(
+    entry_id: str, *, model: str | None, adapter: str | None, device: str, python: str | None, timeout: float
+) -> Any:
+    """``match --verify``: run the best match's check on the user's model; None when the entry has no check."""
+    from peft_why.kb.checks import has_check
+    from peft_why.kb.checks._isolated import verify_in_subprocess
+    from peft_why.kb.checks._runner import check_name
+
+    if not has_check(check_name(entry_id)):
+        return None
+    result, stderr = verify_in_subprocess(
+        entry_id, model=model, adapter=adapter, device=device, python=python, timeout=timeout
+    )
+    for line in stderr.splitlines():
+        if line.startswith("peft-why:"):
+            click.echo(line, err=True)
+    return result
+
+
 def _known_entry(entry_id: str) -> bool:
     from peft_why.matcher.diagnose import get_kb
 

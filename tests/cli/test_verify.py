@@ -143,3 +143,23 @@ def test_verify_entry_without_a_check_is_not_applicable(
     monkeypatch.setattr(checks, "has_check", lambda name: False)
     code, out, _ = _run(["verify", "fp16-unscale-amp", "--adapter", folders["trained"], "--json"])
     assert code == 3 and json.loads(out)["status"] == "not-applicable"
+
+
+def test_match_verify_runs_the_best_matchs_check_on_the_adapter(folders: dict[str, str]) -> None:
+    zero3_paste = (
+        "RuntimeError: Error(s) in loading state_dict for PeftModelForCausalLM:\n"
+        "\tsize mismatch for base_model.model.model.layers.0.self_attn.q_proj.lora_A.default.weight: copying a param "
+        "with shape torch.Size([0]) from checkpoint, the shape in current model is torch.Size([4, 32]).\n"
+    )
+    args = ["match", "--json", "--verify", "--adapter", folders["zero3"], "--device", "cpu", "-"]
+    result = CliRunner().invoke(cli, args, input=zero3_paste)
+    row = json.loads(result.stdout.splitlines()[0])
+    assert row["matches"][0]["id"] == "zero3-empty-adapter-save"
+    assert row["verification"]["entry_id"] == "zero3-empty-adapter-save"
+    assert row["verification"]["status"] == "confirmed"
+    assert result.exit_code == 0
+
+
+def test_match_verify_needs_a_model_or_adapter() -> None:
+    result = CliRunner().invoke(cli, ["match", "--verify", "-"], input="x")
+    assert result.exit_code == 2 and "--verify needs --model" in result.stderr
