@@ -36,7 +36,11 @@ Scoring, with ``N`` entries, ``df(t)`` = number of entries whose document contai
     idf(t)      = ln(1 + (N - df(t) + 0.5) / (df(t) + 0.5))
     part(t, e)  = idf(t) * tf(t, e) * (K1 + 1) / (tf(t, e) + K1 * (1 - B + B * len(e) / avglen))
     bm25(q, e)  = sum of part(t, e) over the DISTINCT tokens t of the query q
-    score(q, e) = bm25(q, e) / sum over distinct query tokens t with df(t) > 0 of idf(t) * (K1 + 1)
+    denom(q)    = sum over distinct query tokens t with df(t) > 0 of idf(t) * (K1 + 1)
+    score(q, e) = bm25(q, e) / denom(q) * min(1, known(q) / FULL_WEIGHT_TOKENS)
+
+where ``known(q)`` is the number of distinct query tokens with ``df(t) > 0`` and
+``FULL_WEIGHT_TOKENS = 4``: a query of one or two known words says too little to name a failure.
 
 ``score`` is in 0..1: the share of the query's (known-token) information the entry
 covers. Query tokens that no entry contains are left out of the denominator
@@ -60,6 +64,9 @@ from .types import Candidate
 K1 = 1.2
 B = 0.75
 MIN_SCORE = 0.15
+# A query of one or two known words ("KeyError: 'x'") says too little to name a failure: below this
+# many distinct known tokens the score is scaled by known / FULL_WEIGHT_TOKENS.
+FULL_WEIGHT_TOKENS = 4
 
 _RUNS = re.compile(r"([a-z0-9_]+)|([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+)")
 _ASCII_UPPER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -101,14 +108,18 @@ class LexicalIndex:
         """Raw BM25 per entry number (entries sharing no token are absent) and the normalising denominator."""
         scores: dict[int, float] = {}
         denominator = 0.0
+        known = 0
         get = scores.get
         for token in dict.fromkeys(query_tokens):
             idf = self.idf.get(token)
             if idf is None:
                 continue
+            known += 1
             denominator += idf * (K1 + 1)
             for number, weight in self.postings[token]:
                 scores[number] = get(number, 0.0) + idf * weight
+        if 0 < known < FULL_WEIGHT_TOKENS:
+            denominator *= FULL_WEIGHT_TOKENS / known
         return scores, denominator
 
     def top(self, query_tokens: Sequence[str], limit: int) -> list[tuple[float, str, int]]:

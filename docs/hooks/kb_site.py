@@ -185,6 +185,7 @@ def _lexical_export(index: Any) -> dict[str, Any] | None:
     return {
         "k1": lexical.K1,
         "min_score": lexical.MIN_SCORE,
+        "full_weight_tokens": lexical.FULL_WEIGHT_TOKENS,
         "max_doc_chars": _max_doc_chars(),
         "entry_ids": list(built.entry_ids),
         "idf": built.idf,

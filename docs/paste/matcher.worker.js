@@ -684,9 +684,11 @@ function lexicalCandidates(trace, lexical, limit = 20) {
   const raw = new Map();
   const parts = new Map();
   let denominator = 0;
+  let known = 0;
   for (const token of new Set(query)) {
     if (!Object.prototype.hasOwnProperty.call(lexical.idf, token)) continue;
     const idf = lexical.idf[token];
+    known += 1;
     denominator += idf * (lexical.k1 + 1);
     for (const [number, weight] of lexical.postings[token]) {
       const part = idf * weight;
@@ -695,6 +697,7 @@ function lexicalCandidates(trace, lexical, limit = 20) {
       parts.get(number).push([part, token]);
     }
   }
+  if (known > 0 && known < lexical.full_weight_tokens) denominator *= lexical.full_weight_tokens / known;
   if (denominator <= 0) return [];
   const ranked = [...raw.entries()]
     .map(([number, value]) => [value / denominator, lexical.entry_ids[number], number])

@@ -6,7 +6,9 @@ import math
 
 import pytest
 
+from peft_why import diagnose_text
 from peft_why.matcher.lexical import (
+    FULL_WEIGHT_TOKENS,
     K1,
     B,
     build_lexical_index,
@@ -48,7 +50,12 @@ def test_bm25_matches_the_stated_formula() -> None:
     idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
     expected_a = idf * 2 * (K1 + 1) / (2 + K1 * (1 - B + B * 3 / avg))
     assert raw[0] == pytest.approx(expected_a)
-    assert denominator == pytest.approx(idf * (K1 + 1))  # 'zzz' is unknown: not in the denominator
+    # 'zzz' is unknown: not in the denominator; one known token of FULL_WEIGHT_TOKENS scales it up
+    assert denominator == pytest.approx(idf * (K1 + 1) * FULL_WEIGHT_TOKENS)
+
+
+def test_a_one_word_query_cannot_name_a_failure() -> None:
+    assert diagnose_text("KeyError: 'x'", stages=["lexical"]) == []
 
 
 def _kb():  # type: ignore[no-untyped-def]

@@ -257,6 +257,7 @@ def test_pth_hook_diagnoses_without_touching_user_code(throwaway_venv: Path, tmp
 @pytest.fixture
 def ipython_shell() -> Iterator[Any]:
     interactiveshell = pytest.importorskip("IPython.core.interactiveshell")
+    interactiveshell.InteractiveShell.clear_instance()  # another test may have left a coloured singleton
     shell = interactiveshell.InteractiveShell.instance(colors="nocolor")
     try:
         yield shell
