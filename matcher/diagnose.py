@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -33,6 +34,8 @@ IMPLEMENTED_STAGES: tuple[str, ...] = STAGES
 # A regex hit on the exception message itself settles a paste: the semantic stage (and its
 # 0.5 s of imports and model loading) is skipped unless it is the only stage asked for.
 SETTLED_AT = 1.0
+# One time budget for all symptom patterns on one paste (the regex module enforces it per search).
+REGEX_BUDGET_S = 1.0
 
 
 @functools.lru_cache(maxsize=8)
@@ -129,7 +132,7 @@ def stage_candidates(
     """
     found: dict[str, list[Candidate]] = {}
     if "regex" in stages:
-        found["regex"] = regex_candidates(trace, (), plan=index.regex_plan)
+        found["regex"] = regex_candidates(trace, (), plan=index.regex_plan, deadline=time.monotonic() + REGEX_BUDGET_S)
     if "lexical" in stages:
         found["lexical"] = lexical_candidates(trace, index)
     if "fuzzy" in stages:

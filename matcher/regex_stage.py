@@ -9,8 +9,9 @@ as weaker evidence, so an error quoted inside a sentence still counts.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from peft_why.kb.patterns import compile_pattern, split_flags
 
@@ -29,9 +30,18 @@ MIN_LITERAL = 4
 
 
 def regex_candidates(
-    trace: Trace, entries: Sequence[Entry], *, plan: Sequence[tuple[str | None, Entry, Symptom]] | None = None
+    trace: Trace,
+    entries: Sequence[Entry],
+    *,
+    plan: Sequence[tuple[str | None, Entry, Symptom]] | None = None,
+    deadline: float | None = None,
 ) -> list[Candidate]:
     """One candidate per entry with a symptom hit: its strongest hit, with the line it sits on.
+
+    ``deadline`` (a ``time.monotonic()`` value) is one budget for the whole paste, not
+    per pattern: every search gets what is left of it, and once it is spent the stage
+    returns the hits found so far. A pattern that backtracks on a hostile paste can
+    therefore cost at most the budget.
 
     Prefiltered: a pattern is compiled and run only when its longest required
     literal occurs in the paste (case-insensitively), so cost does not grow with
@@ -50,7 +60,10 @@ def regex_candidates(
     for literal, entry, symptom in plan:
         if literal is not None and literal not in lowered:
             continue
-        hit = symptom_hit(trace, entry.id, symptom)
+        try:
+            hit = symptom_hit(trace, entry.id, symptom, deadline=deadline)
+        except TimeoutError:
+            break  # the paste's regex budget is spent: keep what was found
         if hit is not None and (entry.id not in best or hit.score > best[entry.id].score):
             best[entry.id] = hit
     return list(best.values())
@@ -99,39 +112,53 @@ def _required_literal(pattern: str) -> str | None:
     return best.lower() if len(best) >= MIN_LITERAL else None
 
 
-def symptom_hit(trace: Trace, entry_id: str, symptom: Symptom) -> Candidate | None:
+def _searcher(pattern: Any, deadline: float | None) -> Callable[[str], Any]:
+    """``pattern.search`` bounded by what is left of ``deadline``; raises TimeoutError once it is spent."""
+    if deadline is None:
+        return pattern.search  # type: ignore[no-any-return]
+
+    def search(text: str) -> Any:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("regex budget spent")
+        return pattern.search(text, timeout=left)
+
+    return search
+
+
+def symptom_hit(trace: Trace, entry_id: str, symptom: Symptom, *, deadline: float | None = None) -> Candidate | None:
     """Where this symptom's pattern matches the paste, scored by how specific the place is."""
-    pattern = compile_pattern(symptom.regex)
+    search = _searcher(compile_pattern(symptom.regex), deadline)
     if symptom.scope in ("message", "any"):
         for block in reversed(trace.exceptions):
             if symptom.exception and not _type_matches(block.type, symptom.exception):
                 continue
-            found = pattern.search(block.message) or pattern.search(block.headline)
+            found = search(block.message) or search(block.headline)
             if found:
                 detail = f"pattern {_short(symptom.regex)} matched the {block.short_type} message"
                 return Candidate("regex", entry_id, EXCEPTION_HIT, detail, block.line, found.span())
     if symptom.scope == "warning":
         for warning in trace.warnings:
-            found = pattern.search(warning.message)
+            found = search(warning.message)
             if found:
                 detail = f"pattern {_short(symptom.regex)} matched a {warning.category}"
                 return Candidate("regex", entry_id, EXCEPTION_HIT, detail, warning.line, found.span())
     if symptom.scope == "traceback":
-        found = pattern.search(trace.text)
+        found = search(trace.text)
         if found:
             line = trace.original_line(trace.text.count("\n", 0, found.start()))
             detail = f"pattern {_short(symptom.regex)} matched the traceback"
             return Candidate("regex", entry_id, TRACEBACK_HIT, detail, line, found.span())
         return None
-    return _line_hit(trace, entry_id, symptom, pattern)
+    return _line_hit(trace, entry_id, symptom, search)
 
 
-def _line_hit(trace: Trace, entry_id: str, symptom: Symptom, pattern: object) -> Candidate | None:
+def _line_hit(trace: Trace, entry_id: str, symptom: Symptom, search: Callable[[str], Any]) -> Candidate | None:
     """The pattern anywhere in the text: weaker, since nothing confirms it is the error raised."""
     if symptom.exception and any(_type_matches(b.type, symptom.exception) for b in trace.exceptions):
         return None  # the typed exception is there and did not match: don't second-guess it
     for index, line in enumerate(trace.text_lines):
-        found = pattern.search(line)  # type: ignore[attr-defined]
+        found = search(line)
         if found:
             detail = f"pattern {_short(symptom.regex)} matched line text"
             return Candidate("regex", entry_id, LINE_HIT, detail, trace.original_line(index), found.span())

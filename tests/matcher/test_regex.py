@@ -40,3 +40,26 @@ def test_exception_message_hit_beats_line_hit_and_names_the_line() -> None:
 def test_no_literal_no_hit() -> None:
     entry = make_entry("boom", "boom", regex="boom happened")
     assert regex_candidates(parse("ValueError: something else"), [entry]) == []
+
+
+def test_one_regex_budget_per_paste_stops_a_backtracking_pattern() -> None:
+    import time
+
+    from peft_why.kb.schema import Entry
+    from peft_why.matcher.parse import parse
+    from peft_why.matcher.regex_stage import regex_candidates
+
+    slow = Entry.model_validate(
+        {
+            "id": "slow-one",
+            "title": "t",
+            "area": "training",
+            "root_cause": "r",
+            "fix": {"summary": "s"},
+            "symptoms": [{"scope": "any", "regex": "(x+x+)+y"}],  # exponential on a run of x without y
+        }
+    )
+    trace = parse("x" * 40)
+    start = time.monotonic()
+    assert regex_candidates(trace, [slow], deadline=start + 0.2) == []
+    assert time.monotonic() - start < 5
