@@ -121,7 +121,9 @@ def render_text(
         return
     best = result.diagnoses[0]
     entry = entries[best.id]
-    body: list[RenderableType] = [Text(entry.root_cause), Text("")]
+    # The title goes in the body: a panel border would cut a long title at the terminal width.
+    heading = Text.assemble((best.title, "bold"), (f"  [{best.confidence} · {best.score:.2f}]", "cyan"))
+    body: list[RenderableType] = [heading, Text(""), Text(entry.root_cause), Text("")]
     body.append(Text.assemble(("Fix: ", "bold green"), entry.fix.summary))
     if entry.fix.snippet.strip():
         body.append(Syntax(entry.fix.snippet.rstrip(), "python", theme="ansi_dark", background_color="default"))
@@ -130,8 +132,7 @@ def render_text(
     more = f"peft-why explain {best.id}"
     link = docs_link(best.id)
     body.append(Text.assemble(("More: ", "dim"), more, (f"  ·  {link}" if link else "", "dim")))
-    title = Text.assemble((best.title, "bold"), f"  [{best.confidence} · {best.score:.2f}]")
-    console.print(Panel(Group(*body), title=title, title_align="left", subtitle=best.id, subtitle_align="right"))
+    console.print(Panel(Group(*body), title=Text(best.id, style="bold"), title_align="left"))
     for other in result.diagnoses[1:]:
         if best.score - other.score <= CLOSE_RUNNER_UP:
             console.print(Text(f"Runner-up: {other.title} ({other.id}, {other.score:.2f})", style="yellow"))
