@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_PROGRESS_BARS := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: demo test lint typecheck setup clean-venv onnx vectors versions bench eval
+.PHONY: demo test lint typecheck setup clean-venv onnx vectors versions bench bench-all eval
 
 # The semantic stage's query encoder: an ONNX export of the packaged MiniLM (~90 MB, never committed),
 # built into the venv so a fresh clone's `make test` has it. The run-time path needs no torch.
@@ -48,6 +48,10 @@ versions: $(STAMP)
 
 bench: $(STAMP) $(ONNX)
 	$(BIN)/python bench/bench_matcher.py
+
+# Every benchmark in one table (copied to docs/performance.md).
+bench-all: $(STAMP) $(ONNX)
+	$(BIN)/python bench/run_all.py
 
 eval: $(STAMP) $(ONNX)
 	$(BIN)/peft-why eval ../shared/devset
