@@ -17,26 +17,13 @@ from typing import Any, Union
 import yaml
 from pydantic import ValidationError
 
+from .problem import Problem
 from .schema import Entry
+
+__all__ = ["KnowledgeBase", "LoadedEntry", "Problem", "load_kb"]
 
 BUILTIN = "built-in"
 Loc = tuple[Union[str, int], ...]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with one entry file, printable as ``path:line:col: id: field: message``."""
-
-    path: str
-    line: int
-    col: int
-    entry_id: str
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}:{self.col}"
-        return f"{where}: {self.entry_id}: {self.field}: {self.message}"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from peft_why.kb.problem import Problem
+
 FORMAT = 1
 # Entry fields typed Dict[str, str] in kb.schema: plain mappings, not sub-models.
 MAPPING_FIELDS = frozenset({"affects", "fixed_in", "reviewed"})
@@ -66,27 +68,12 @@ def _wrap(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True)
-class CachedProblem:
-    """A loader problem as the cache keeps it; prints like ``kb.loader.Problem``."""
-
-    path: str
-    line: int
-    col: int
-    entry_id: str
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.entry_id}: {self.field}: {self.message}"
-
-
 @dataclass
 class CompiledKB:
     """The KB in effect, from the cache: same read interface as ``KnowledgeBase``."""
 
     records: dict[str, tuple[Record, str]] = field(default_factory=dict)  # id -> (entry, origin)
-    problems: list[CachedProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def entries(self) -> list[Any]:
@@ -144,7 +131,7 @@ def load_compiled(
         if data.get("key") == key:
             kb = CompiledKB(
                 {e["entry"]["id"]: (Record(e["entry"]), e["origin"]) for e in data["entries"]},
-                [CachedProblem(**p) for p in data["problems"]],
+                [Problem(**p) for p in data["problems"]],
             )
             return kb, data.get("derived")
     except (OSError, ValueError, KeyError, TypeError):
