@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import sysconfig
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.venvs import throwaway_venv
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,17 +40,9 @@ def test_wheel_installs_everything_under_one_import_package(wheel: Path) -> None
 
 
 def test_wheel_console_script_runs_in_a_throwaway_venv(wheel: Path, tmp_path: Path) -> None:
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
-    python = venv / "bin" / "python"
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
     # Dependencies come from the set-up's venv; peft_why itself only from the wheel.
-    Path(site, "setup-packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    python, site_dir = throwaway_venv(tmp_path, with_editable=False)
+    venv, site = python.parent.parent, str(site_dir)
     subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", str(wheel)],
         check=True,

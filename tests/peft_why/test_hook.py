@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import sysconfig
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 import pytest
 
 from peft_why import hook
+from tests.venvs import throwaway_venv as make_throwaway_venv
 
 from .scripts import DIAGNOSIS, ENTRY, KNOWN, UNRELATED, WARNING_ENTRY, clean_env, run_python, with_install
 
@@ -192,18 +192,7 @@ def test_report_option_writes_an_issue_ready_report(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def throwaway_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A venv without pip that sees this .venv's packages (peft_why included) through a .pth line."""
-    venv = tmp_path_factory.mktemp("hookvenv") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
-    python = venv / "bin" / "python"
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    # addsitedir, not a bare path: the editable install of peft_why is itself a .pth in that directory.
-    ours = sysconfig.get_paths()["purelib"]
-    Path(site, "a_setup_packages.pth").write_text(f"import site; site.addsitedir({ours!r})\n")
+    python, _site = make_throwaway_venv(tmp_path_factory.mktemp("hookvenv"), with_editable=True)
     return python
 
 
