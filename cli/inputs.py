@@ -9,10 +9,14 @@ import codecs
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import AnyStr, BinaryIO
 
-# Analyse at most this much of one paste: the end of a log is where the error is.
-WINDOW_BYTES = 1_000_000
+# Analyse at most this much of one paste (the end of a log is where the error is), plus up to
+# MAX_EARLY_BLOCKS tracebacks of at most EARLY_BLOCK_CHARS each found before it.
+WINDOW = 1_000_000
+MAX_EARLY_BLOCKS = 3
+EARLY_BLOCK = 32_000
+_TRACEBACK_MARK = "Traceback (most recent call last)"
 _BINARY_SAMPLE = 8192
 
 
@@ -51,20 +55,53 @@ def read_source(name: str, stdin: BinaryIO | None = None) -> Source:
 
 
 def decode(name: str, data: bytes) -> Source:
-    """Bytes to text: UTF-16/UTF-8 BOMs honoured, invalid UTF-8 replaced, binary refused."""
+    """Bytes to text: UTF-16/UTF-8 BOMs honoured, invalid UTF-8 replaced, binary refused, long pastes windowed.
+
+    UTF-8 pastes are windowed as bytes, before decoding, so a 50 MB log costs one scan, not one decode.
+    """
     notice = None
-    if len(data) > WINDOW_BYTES:
-        skipped = len(data) - WINDOW_BYTES
-        data = data[-WINDOW_BYTES:]
-        notice = f"{name}: analysed the last {WINDOW_BYTES:,} bytes; skipped the first {skipped:,}"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return Source(name, data.decode("utf-16", errors="replace"), notice=notice)
+        text = data.decode("utf-16", errors="replace")
+        if len(text) > WINDOW:
+            text, notice = window(name, text)
+        return Source(name, text, notice=notice)
     if _looks_binary(data):
         return Source(name, None, f"{name}: looks like binary data, not text")
+    if len(data) > WINDOW:
+        data, notice = window(name, data)
     text = data.decode("utf-8-sig", errors="replace")
     if "\ufffd" in text and notice is None and b"\xef\xbf\xbd" not in data:
         notice = f"{name}: not valid UTF-8; undecodable bytes were replaced"
     return Source(name, text, notice=notice)
+
+
+def window(name: str, text: AnyStr) -> tuple[AnyStr, str]:
+    """The last ``WINDOW`` bytes (or characters) of a long paste, after the last few tracebacks found before it.
+
+    The end of a log is where the error usually is, but a crash can be followed by megabytes of
+    shutdown output; a cheap scan for ``Traceback (most recent call last)`` keeps those blocks.
+    """
+    unit = "bytes" if isinstance(text, bytes) else "characters"
+    mark = _TRACEBACK_MARK.encode() if isinstance(text, bytes) else _TRACEBACK_MARK
+    newline = b"\n" if isinstance(text, bytes) else "\n"
+    tail_start = len(text) - WINDOW
+    tail_start = text.find(newline, tail_start) + 1 or tail_start  # start on a line boundary
+    starts: list[int] = []
+    found = text.rfind(mark, 0, tail_start)
+    while found != -1 and len(starts) < MAX_EARLY_BLOCKS:
+        starts.append(text.rfind(newline, 0, found) + 1)
+        found = text.rfind(mark, 0, starts[-1])
+    blocks: list[AnyStr] = []
+    ordered: list[int] = sorted(starts)
+    for begin, following in zip(ordered, [*ordered[1:], tail_start]):
+        end = min(begin + EARLY_BLOCK, following)
+        end = text.rfind(newline, begin, end) + 1 or end
+        blocks.append(text[begin:end])
+    kept = sum(len(block) for block in blocks)
+    early = f" and {len(blocks)} earlier traceback block(s)" if blocks else ""
+    notice = f"{name}: analysed the last {WINDOW:,} {unit}{early}; skipped {tail_start - kept:,} {unit}"
+    blocks.append(text[tail_start:])
+    return text[:0].join(blocks), notice
 
 
 def _looks_binary(data: bytes) -> bool:

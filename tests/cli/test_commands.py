@@ -135,3 +135,24 @@ def test_real_console_script_subprocess() -> None:
     done = subprocess.run([str(exe), "--json"], input=FP16, capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["matches"][0]["id"] == "fp16-unscale-amp"
+
+
+def test_a_traceback_before_the_window_is_still_found(tmp_path: Path) -> None:
+    log = tmp_path / "crash-then-shutdown.log"
+    traceback = 'Traceback (most recent call last):\n  File "train.py", line 9, in <module>\n    step()\n' + FP16
+    log.write_text("INFO step 1\n" * 1000 + traceback + "INFO shutting down worker\n" * 200_000)
+    code, out, err = _run(["--json", str(log)])
+    assert code == 0 and _lines(out)[0]["matches"][0]["id"] == "fp16-unscale-amp"  # type: ignore[index]
+    assert "1 earlier traceback block(s)" in err
+
+
+def test_window_keeps_early_blocks_apart_and_bounded() -> None:
+    from peft_why.cli.inputs import EARLY_BLOCK, MAX_EARLY_BLOCKS, WINDOW, window
+
+    text = "".join(f"Traceback (most recent call last):\nValueError: error {n}\n" + "x\n" * 40_000 for n in range(5))
+    text += "y\n" * WINDOW
+    kept, notice = window("log", text)
+    assert kept.count("Traceback (most recent call last)") == MAX_EARLY_BLOCKS
+    assert "ValueError: error 4" in kept and "ValueError: error 1" not in kept
+    assert len(kept) <= WINDOW + MAX_EARLY_BLOCKS * EARLY_BLOCK
+    assert f"{MAX_EARLY_BLOCKS} earlier traceback block(s)" in notice

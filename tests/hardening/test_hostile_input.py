@@ -63,6 +63,14 @@ def test_fifty_megabyte_paste_is_windowed() -> None:
 
 
 @pytest.mark.timeout(120)
+def test_utf16_paste_longer_than_the_window() -> None:
+    """Windowing must not cut the BOM off (the tail alone would decode as UTF-8 garbage)."""
+    data = codecs.BOM_UTF16_LE + ("INFO step\n" * 200_000 + TRACEBACK).encode("utf-16-le")
+    code, row, err = _json_run(data)
+    assert code == 0 and row["status"] == "matched" and "characters" in err
+
+
+@pytest.mark.timeout(120)
 def test_single_five_megabyte_line() -> None:
     _code, row, _ = _json_run(("x" * 5_000_000 + "\n" + FP16).encode())
     assert row["status"] in ("matched", "no-match")
