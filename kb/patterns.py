@@ -81,15 +81,27 @@ def pattern_problem(pattern: str) -> str | None:
     return None
 
 
+def stdlib_tree(body: str) -> Any | None:
+    """A pattern body parsed by CPython's own regex parser, or None where that parser refuses it.
+
+    The KB dialect spells named groups ``(?<name>...)``; CPython wants ``(?P<name>...)``
+    (lookbehinds ``(?<=`` / ``(?<!`` stay as they are). Used for static analysis only:
+    the regex module, not this parser, decides what a pattern matches.
+    """
+    try:
+        return sre_parser.parse(body.replace("(?<", "(?P<").replace("(?P<=", "(?<=").replace("(?P<!", "(?<!"))
+    except Exception:
+        return None
+
+
 def backtracking_risk(body: str) -> str | None:
     """Flag nested unbounded quantifiers such as ``(a+)+`` or ``(.*x)*``: exponential on a near miss.
 
     The pattern is walked with CPython's own regex parser (the syntax is close
     enough once named groups are spelled the Python way).
     """
-    try:
-        tree = sre_parser.parse(body.replace("(?<", "(?P<").replace("(?P<=", "(?<=").replace("(?P<!", "(?<!"))
-    except Exception:
+    tree = stdlib_tree(body)
+    if tree is None:
         return None  # the regex module accepted it; trust that over the stdlib parser
     if _nested_unbounded(tree, inside=False):
         return "nested unbounded quantifiers (like (a+)+) can backtrack catastrophically"

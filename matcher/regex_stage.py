@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from peft_why.kb.patterns import compile_pattern, split_flags
+from peft_why.kb.patterns import compile_pattern, split_flags, stdlib_tree
 
 from .trace import Trace
 from .types import Candidate
@@ -92,14 +92,9 @@ def _required_literal(pattern: str) -> str | None:
     inside a group, class, alternation or repeat may vary), so a paste without
     the literal cannot match. None when no run of ``MIN_LITERAL`` characters is certain.
     """
-    try:
-        from re import _parser as sre_parser  # type: ignore[attr-defined]
-    except ImportError:  # Python < 3.11
-        import sre_parse as sre_parser  # type: ignore[no-redef,unused-ignore]
     _flags, body = split_flags(pattern)
-    try:
-        tree = sre_parser.parse(body.replace("(?<", "(?P<").replace("(?P<=", "(?<=").replace("(?P<!", "(?<!"))
-    except Exception:
+    tree = stdlib_tree(body)
+    if tree is None:
         return None
     best, run = "", []
     for op, arg in [*list(tree), (None, None)]:
