@@ -83,7 +83,7 @@ def synthetic_kb(count: int) -> list[object]:
                         + [f"RuntimeError: {' '.join(picked[5:12])}", " ".join(picked[12:24])]
                     },
                 }
-            )
+            ).to_model()
         )
     return entries
 

@@ -6,7 +6,7 @@ References), so the site and the terminal can never disagree.
 
 from __future__ import annotations
 
-from peft_why.kb.schema import Entry
+from peft_why.kb.model import Entry
 
 BANNERS = {
     "preview": '!!! warning "Preview entry"\n    This entry is new and its patterns may still change.\n',

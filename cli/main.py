@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,6 +20,9 @@ from .report import MatchResult, exit_code
 from .report_cmd import report_command
 from .run_cmd import run_command
 from .verify_cmd import verify_command
+
+if TYPE_CHECKING:
+    from peft_why.kb.model import Entry
 
 EPILOG = """\b
 Exit codes: 0 a known failure matched; 1 nothing matched (peft-why abstains
@@ -211,7 +214,7 @@ def _stages(stages: str | None) -> list[str] | None:
     return list(chosen)
 
 
-def _load_entries(kb_dirs: tuple[str, ...]) -> dict[str, Any]:
+def _load_entries(kb_dirs: tuple[str, ...]) -> dict[str, Entry]:
     from peft_why.matcher.diagnose import get_kb
 
     kb, _ = get_kb(kb_dirs)
@@ -271,7 +274,9 @@ def explain_command(entry_id: str, fmt: str, kb_dirs: tuple[str, ...]) -> None:
         hint = f" (did you mean {close[0]!r}?)" if close else "; `peft-why kb list` shows them all"
         raise PeftWhyError(f"no KB entry {entry_id!r}{hint}")
     if fmt == "json":
-        click.echo(json.dumps(entry.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        from peft_why.kb.model import entry_to_data
+
+        click.echo(json.dumps(entry_to_data(entry), ensure_ascii=False, indent=2))
     elif fmt == "markdown":
         click.echo(entry_markdown(entry))
     else:

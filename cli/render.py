@@ -18,7 +18,7 @@ from .report import MatchResult
 if TYPE_CHECKING:  # pydantic stays out of the --json path (the compiled KB cache needs no schema)
     from rich.console import RenderableType
 
-    from peft_why.kb.schema import Entry
+    from peft_why.kb.model import Entry
 
 CLOSE_RUNNER_UP = 0.1
 # The paste page (docs/paste/paste.js) applies the same redaction and cap to a #q= fragment.

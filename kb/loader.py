@@ -9,64 +9,20 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from .model import KnowledgeBase, LoadedEntry, Loc
 from .problem import Problem
 from .schema import Entry
 
-__all__ = ["KnowledgeBase", "LoadedEntry", "Problem", "load_kb"]
+__all__ = ["KnowledgeBase", "LoadedEntry", "Loc", "Problem", "load_kb"]
 
 BUILTIN = "built-in"
-Loc = tuple[Union[str, int], ...]
-
-
-@dataclass(frozen=True)
-class LoadedEntry:
-    """An entry plus where it came from (``built-in`` or a user KB directory)."""
-
-    entry: Entry
-    path: str
-    origin: str
-    positions: dict[Loc, tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
-
-
-@dataclass
-class KnowledgeBase:
-    """The entries in effect after layering user KB directories over the built-in one."""
-
-    loaded: dict[str, LoadedEntry] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def entries(self) -> list[Entry]:
-        """All entries, retired ones included, sorted by id (deterministic order)."""
-        return [self.loaded[key].entry for key in sorted(self.loaded)]
-
-    @property
-    def active(self) -> list[Entry]:
-        """Entries that may rank: retired ones never do."""
-        return [entry for entry in self.entries if not entry.is_retired]
-
-    def get(self, entry_id: str) -> Entry | None:
-        """The entry with this id, or None."""
-        found = self.loaded.get(entry_id)
-        return found.entry if found else None
-
-    def origin(self, entry_id: str) -> str:
-        """``built-in`` or the user KB directory that supplied this id."""
-        return self.loaded[entry_id].origin
-
-    def __len__(self) -> int:
-        return len(self.loaded)
-
-    def __contains__(self, entry_id: object) -> bool:
-        return entry_id in self.loaded
 
 
 def builtin_entries_dir() -> Path:
@@ -137,7 +93,7 @@ def load_entry_file(path: Path, origin: str = BUILTIN) -> tuple[LoadedEntry | No
     problems = entry_problems(path, entry, positions)
     if problems:
         return None, problems
-    return LoadedEntry(entry, str(path), origin, positions), []
+    return LoadedEntry(entry.to_model(), str(path), origin, positions), []
 
 
 def parse_yaml_with_positions(text: str) -> tuple[Any, dict[Loc, tuple[int, int]]]:

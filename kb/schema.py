@@ -16,6 +16,8 @@ from typing import Dict, List, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from . import model
+
 Status = Literal["preview", "stable", "retired"]
 Area = Literal["loading", "saving", "training", "quantization", "generation", "configuration", "environment"]
 Scope = Literal["message", "traceback", "warning", "any"]
@@ -27,6 +29,9 @@ SPECIFIER_PATTERN = re.compile(
     r"^\s*(?:(?:==|!=|<=|>=|<|>|~=)\s*[0-9][0-9A-Za-z.*+-]*\s*)(?:,\s*(?:==|!=|<=|>=|<|>|~=)\s*[0-9][0-9A-Za-z.*+-]*\s*)*$"
 )
 CHECK_NAME_PATTERN = re.compile(r"^[a-z_][a-z0-9_]*$")
+CATALOGUE_PATTERN = re.compile(r"^src:[a-z0-9_-]+:[0-9a-f]{8}$")
+Lang = Literal["en", "zh"]
+Package = Literal["peft", "transformers", "trl", "accelerate"]
 
 
 class _Model(BaseModel):
@@ -58,6 +63,55 @@ class Symptom(_Model):
         for name in value:
             if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", name):
                 raise ValueError(f"{name!r} is not an exception type name")
+        return value
+
+
+class Presentation(_Model):
+    """How the failure shows without (or beside) an error message.
+
+    ``observation`` is what the user sees ("generations are identical to the base
+    model's"), ``context`` what they did just before ("after loading the adapter with
+    PeftModel.from_pretrained"), ``lang`` the language both are written in (``en`` or
+    ``zh``): a family member should present itself in both, since users describe
+    symptoms in their own words.
+    """
+
+    observation: str
+    context: str = ""
+    lang: Lang = "en"
+
+    @field_validator("observation")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
+
+
+class Message(_Model):
+    """A version-relevant library message behind this entry's symptoms.
+
+    ``text`` is a literal substring of the package's source (never paraphrased);
+    ``scripts/build_version_table.py`` records in which releases it occurs.
+    ``catalogue`` is an optional source-catalogue id such as ``src:peft:0a1b2c3d``.
+    """
+
+    package: Package
+    text: str
+    catalogue: Optional[str] = None
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("catalogue")
+    @classmethod
+    def _catalogue_id(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and not CATALOGUE_PATTERN.match(value):
+            raise ValueError(f"{value!r} is not a catalogue id such as 'src:peft:0a1b2c3d'")
         return value
 
 
@@ -98,7 +152,20 @@ class Reproduced(_Model):
 
 
 class Entry(_Model):
-    """One known failure. Field order mirrors the YAML files so diffs stay small."""
+    """One known failure. Field order mirrors the YAML files so diffs stay small.
+
+    Optional fields for failures that present alike (all may be left out):
+
+    - ``family``: kebab-case name of a symptom family; entries that look the same to
+      a user (e.g. ``results-differ``) share it, and each says in ``distinguish`` (then
+      required) the one observation that tells it apart from the others.
+    - ``presentations``: how the failure shows without an error message.
+    - ``finding``: a ``str.format`` template rendered per paste from the named groups
+      of this entry's symptom regexes and the reserved version names
+      (``matcher.finding.RESERVED``: ``{package}``, ``{needed}``, ``{seen}``).
+    - ``messages``: the version-relevant library messages behind the symptoms, read by
+      ``scripts/build_version_table.py``.
+    """
 
     id: str
     title: str
@@ -106,13 +173,18 @@ class Entry(_Model):
     since: str = "0.1.0"
     area: Area
     generic: bool = False
+    family: Optional[str] = None
     symptoms: List[Symptom] = Field(default_factory=list)
+    presentations: List[Presentation] = Field(default_factory=list)
+    distinguish: Optional[str] = None
     root_cause: str
+    finding: Optional[str] = None
     fix: Fix
     verify: Optional[str] = None
     affects: Dict[str, str] = Field(default_factory=dict)
     fixed_in: Dict[str, str] = Field(default_factory=dict)
     reviewed: Dict[str, str] = Field(default_factory=dict)
+    messages: List[Message] = Field(default_factory=list)
     reproduced: Optional[Reproduced] = None
     aliases: List[str] = Field(default_factory=list)
     superseded_by: Optional[str] = None
@@ -125,6 +197,20 @@ class Entry(_Model):
         if not ID_PATTERN.match(value):
             raise ValueError(f"{value!r} is not kebab-case (a-z, 0-9, single dashes)")
         return value
+
+    @field_validator("family")
+    @classmethod
+    def _family_kebab(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and not ID_PATTERN.match(value):
+            raise ValueError(f"{value!r} is not kebab-case (a-z, 0-9, single dashes)")
+        return value
+
+    @field_validator("distinguish", "finding")
+    @classmethod
+    def _strip_optional(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and not value.strip():
+            raise ValueError("must not be empty (leave the field out instead)")
+        return None if value is None else value.strip()
 
     @field_validator("title", "root_cause")
     @classmethod
@@ -167,3 +253,7 @@ class Entry(_Model):
     def is_retired(self) -> bool:
         """Retired entries stay in the KB (ids are never reused) but never rank."""
         return self.status == "retired"
+
+    def to_model(self) -> model.Entry:
+        """The runtime entry (``kb.model``): the one type the matcher, renderers and cache use."""
+        return model.entry_from_data(self.model_dump(mode="json"))

@@ -1,8 +1,8 @@
 """A compiled KB cache: the validated entries as JSON, so a warm CLI run imports neither yaml nor pydantic.
 
-``load_compiled`` returns a ``CompiledKB`` that answers like ``kb.loader.KnowledgeBase``
-(``entries``, ``active``, ``get``, ``origin``, ``problems``) with light entry objects
-whose attributes mirror ``kb.schema.Entry``. The cache key is the peft-why version plus
+``load_compiled`` returns the same ``kb.model.KnowledgeBase`` of ``kb.model.Entry`` the
+loader builds (cold), read back with ``kb.model.entry_from_data`` (warm): one type on
+both paths, so a field added to the model is seen on both or neither. The cache key is the peft-why version plus
 every KB file's path, size and mtime, so editing, adding or removing an entry (or
 pointing ``PEFT_WHY_KB_PATH`` elsewhere) rebuilds it through the real loader.
 """
@@ -13,88 +13,13 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from peft_why.kb.model import KnowledgeBase, LoadedEntry, entry_from_data, entry_to_data
 from peft_why.kb.problem import Problem
 
-FORMAT = 1
-# Entry fields typed Dict[str, str] in kb.schema: plain mappings, not sub-models.
-MAPPING_FIELDS = frozenset({"affects", "fixed_in", "reviewed"})
-
-
-class Record:
-    """Attribute access over a JSON mapping (``entry.fix.summary``), read-only."""
-
-    __slots__ = ("_data",)
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        object.__setattr__(self, "_data", data)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            value = self._data[name]
-        except KeyError:
-            raise AttributeError(name) from None
-        return dict(value) if name in MAPPING_FIELDS else _wrap(value)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("compiled KB records are read-only")
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Record) and other._data == self._data
-
-    def __hash__(self) -> int:
-        return hash(json.dumps(self._data, sort_keys=True))
-
-    def model_dump(self, mode: str = "python") -> dict[str, Any]:
-        """The entry as plain data, like pydantic's ``model_dump(mode="json")``."""
-        del mode
-        copied: dict[str, Any] = json.loads(json.dumps(self._data))
-        return copied
-
-    @property
-    def is_retired(self) -> bool:
-        """Same as ``Entry.is_retired``."""
-        return bool(self._data.get("status") == "retired")
-
-
-def _wrap(value: Any) -> Any:
-    if isinstance(value, dict):
-        return Record(value)
-    if isinstance(value, list):
-        return [_wrap(item) for item in value]
-    return value
-
-
-@dataclass
-class CompiledKB:
-    """The KB in effect, from the cache: same read interface as ``KnowledgeBase``."""
-
-    records: dict[str, tuple[Record, str]] = field(default_factory=dict)  # id -> (entry, origin)
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def entries(self) -> list[Any]:
-        return [self.records[key][0] for key in sorted(self.records)]
-
-    @property
-    def active(self) -> list[Any]:
-        return [entry for entry in self.entries if not entry.is_retired]
-
-    def get(self, entry_id: str) -> Any | None:
-        found = self.records.get(entry_id)
-        return found[0] if found else None
-
-    def origin(self, entry_id: str) -> str:
-        return self.records[entry_id][1]
-
-    def __len__(self) -> int:
-        return len(self.records)
-
-    def __contains__(self, entry_id: object) -> bool:
-        return entry_id in self.records
+FORMAT = 2  # 2: entries are kb.model.Entry data (family, presentations, finding, messages added)
 
 
 def _kb_files(dirs: Sequence[Path]) -> Iterator[str]:
@@ -119,8 +44,11 @@ def cache_key(version: str, dirs: Sequence[Path]) -> str:
 
 
 def load_compiled(
-    path: Path, key: str, build: Callable[[], Any], derive: Callable[[Any], Any] = lambda kb: None
-) -> tuple[Any, Any]:
+    path: Path,
+    key: str,
+    build: Callable[[], KnowledgeBase],
+    derive: Callable[[KnowledgeBase], Any] = lambda kb: None,
+) -> tuple[KnowledgeBase, Any]:
     """``(kb, derived)`` from ``path`` when its key matches, else built and written to ``path``.
 
     ``build()`` is the real loader; ``derive(kb)`` computes JSON-ready data that depends only on
@@ -129,35 +57,13 @@ def load_compiled(
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("key") == key:
-            kb = CompiledKB(
-                {e["entry"]["id"]: (Record(e["entry"]), e["origin"]) for e in data["entries"]},
-                [Problem(**p) for p in data["problems"]],
-            )
-            return kb, data.get("derived")
-    except (OSError, ValueError, KeyError, TypeError):
+            return kb_from_data(data), data.get("derived")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
     kb = build()
     derived = derive(kb)
     try:
-        payload = {
-            "key": key,
-            "derived": derived,
-            "entries": [
-                {"entry": kb.get(entry_id).model_dump(mode="json"), "origin": kb.origin(entry_id)}
-                for entry_id in sorted(e.id for e in kb.entries)
-            ],
-            "problems": [
-                {
-                    "path": p.path,
-                    "line": p.line,
-                    "col": p.col,
-                    "entry_id": p.entry_id,
-                    "field": p.field,
-                    "message": p.message,
-                }
-                for p in kb.problems
-            ],
-        }
+        payload = {"key": key, "derived": derived, **kb_to_data(kb)}
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
@@ -165,3 +71,28 @@ def load_compiled(
     except OSError:
         pass  # no writable cache: every run uses the real loader
     return kb, derived
+
+
+def kb_to_data(kb: KnowledgeBase) -> dict[str, Any]:
+    """The KB as JSON-ready data: entries (with path and origin) and problems; positions are dropped."""
+    return {
+        "entries": [
+            {"entry": entry_to_data(kb.loaded[entry_id].entry), "path": kb.loaded[entry_id].path,
+             "origin": kb.loaded[entry_id].origin}
+            for entry_id in sorted(kb.loaded)
+        ],
+        "problems": [
+            {"path": p.path, "line": p.line, "col": p.col, "entry_id": p.entry_id, "field": p.field,
+             "message": p.message}
+            for p in kb.problems
+        ],
+    }  # fmt: skip
+
+
+def kb_from_data(data: dict[str, Any]) -> KnowledgeBase:
+    """``kb_to_data``'s inverse; raises ``KeyError``/``TypeError`` on a malformed file."""
+    loaded = {}
+    for item in data["entries"]:
+        entry = entry_from_data(item["entry"])
+        loaded[entry.id] = LoadedEntry(entry, str(item["path"]), str(item["origin"]))
+    return KnowledgeBase(loaded, [Problem(**p) for p in data["problems"]])

@@ -25,7 +25,7 @@ from .trace import Trace
 from .types import STAGES, Candidate, Diagnosis
 
 if TYPE_CHECKING:
-    from peft_why.kb.loader import KnowledgeBase
+    from peft_why.kb.model import KnowledgeBase
 
     from .semantic import VectorIndex
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from .types import STAGES, Candidate, Diagnosis, Evidence
 
 if TYPE_CHECKING:
-    from peft_why.kb.schema import Entry
+    from peft_why.kb.model import Entry
 
 DEFAULT_WEIGHTS: dict[str, float] = {
     "regex": 0.92,

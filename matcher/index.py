@@ -15,7 +15,7 @@ from .normalise import mask
 from .trace import Trace
 
 if TYPE_CHECKING:
-    from peft_why.kb.schema import Entry
+    from peft_why.kb.model import Entry, Symptom
 
     from .lexical import LexicalIndex
 
@@ -47,7 +47,7 @@ class KbIndex:
         return KbIndex(kept, self.entries)
 
     @functools.cached_property
-    def regex_plan(self) -> tuple[tuple[str | None, Entry, Any], ...]:
+    def regex_plan(self) -> tuple[tuple[str | None, Entry, Symptom], ...]:
         """``(required literal, entry, symptom)`` for every symptom of every active entry, in id order."""
         from .regex_stage import required_literal
 

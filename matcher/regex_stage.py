@@ -19,7 +19,7 @@ from .trace import Trace
 from .types import Candidate
 
 if TYPE_CHECKING:
-    from peft_why.kb.schema import Entry, Symptom
+    from peft_why.kb.model import Entry, Symptom
 
 EXCEPTION_HIT = 1.0
 LINE_HIT = 0.85

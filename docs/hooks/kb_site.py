@@ -23,9 +23,9 @@ from mkdocs.structure.files import File, Files
 
 from peft_why.cli.explain import entry_markdown
 from peft_why.kb.lint import lint
-from peft_why.kb.loader import KnowledgeBase, load_kb
+from peft_why.kb.loader import load_kb
+from peft_why.kb.model import Entry, KnowledgeBase
 from peft_why.kb.patterns import split_flags
-from peft_why.kb.schema import Entry
 from peft_why.matcher import fuse, regex_stage
 from peft_why.matcher.index import build_index
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from peft_why.kb.schema import Entry
+from peft_why.kb.model import Entry
+from peft_why.kb.schema import Entry as EntrySchema
 from peft_why.matcher.index import KbIndex, build_index
 
 
@@ -23,7 +24,7 @@ def make_entry(
 ) -> Entry:
     """An entry with the given texts; everything else is filler that the matcher ignores."""
     symptoms = [{"scope": "message", "exception": list(exception), "regex": regex}] if regex else []
-    return Entry.model_validate(
+    return EntrySchema.model_validate(
         {
             "id": entry_id,
             "title": title,
@@ -38,7 +39,7 @@ def make_entry(
             "fixed_in": fixed_in or {},
             "affects": affects or {},
         }
-    )
+    ).to_model()
 
 
 def make_index(*entries: Entry) -> KbIndex:

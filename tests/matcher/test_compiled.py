@@ -10,29 +10,34 @@ from pathlib import Path
 
 from peft_why import __version__
 from peft_why.kb.loader import builtin_entries_dir, load_kb
-from peft_why.matcher.compiled import Record, cache_key, load_compiled
+from peft_why.kb.model import Entry, KnowledgeBase
+from peft_why.matcher.compiled import cache_key, load_compiled
 
 
-def test_cached_kb_answers_like_the_loader(tmp_path: Path) -> None:
+def test_cold_and_warm_loads_give_equal_models(tmp_path: Path) -> None:
     key = cache_key(__version__, [builtin_entries_dir()])
-    real = load_kb(include_env=False)
-    load_compiled(tmp_path / "kb.json", key, lambda: real, lambda kb: {"n": len(kb)})  # writes the cache
+    cold = load_kb(include_env=False)
+    load_compiled(tmp_path / "kb.json", key, lambda: cold, lambda kb: {"n": len(kb)})  # writes the cache
 
-    def refuse() -> None:
+    def refuse() -> KnowledgeBase:
         raise AssertionError("cache not used")
 
-    cached, derived = load_compiled(tmp_path / "kb.json", key, refuse)
-    assert derived == {"n": len(real)}
-    assert [e.id for e in cached.entries] == [e.id for e in real.entries]
-    for entry in real.entries:
-        light = cached.get(entry.id)
-        assert isinstance(light, Record)
-        assert light.model_dump(mode="json") == entry.model_dump(mode="json")
-        assert light.fix.summary == entry.fix.summary
-        assert [s.regex for s in light.symptoms] == [s.regex for s in entry.symptoms]
-        assert light.is_retired == entry.is_retired
-        assert light.affects == entry.affects and light.reviewed == entry.reviewed
-        assert cached.origin(entry.id) == real.origin(entry.id)
+    warm, derived = load_compiled(tmp_path / "kb.json", key, refuse)
+    assert derived == {"n": len(cold)}
+    assert type(warm) is type(cold) is KnowledgeBase
+    assert warm.entries == cold.entries  # dataclass equality: every field, nested ones included
+    for entry in cold.entries:
+        assert type(warm.get(entry.id)) is Entry
+        assert warm.origin(entry.id) == cold.origin(entry.id)
+        assert warm.loaded[entry.id].path == cold.loaded[entry.id].path
+    assert warm.problems == cold.problems
+
+
+def test_a_stale_cache_format_is_rebuilt(tmp_path: Path) -> None:
+    cold = load_kb(include_env=False)
+    (tmp_path / "kb.json").write_text(json.dumps({"key": "k", "entries": [{"entry": {"id": "x"}}]}), encoding="utf-8")
+    kb, _ = load_compiled(tmp_path / "kb.json", "k", lambda: cold)
+    assert kb is cold
 
 
 def test_index_from_cache_equals_a_fresh_index() -> None:

@@ -58,7 +58,7 @@ def test_one_regex_budget_per_paste_stops_a_backtracking_pattern() -> None:
             "fix": {"summary": "s"},
             "symptoms": [{"scope": "any", "regex": "(x+x+)+y"}],  # exponential on a run of x without y
         }
-    )
+    ).to_model()
     trace = parse("x" * 40)
     start = time.monotonic()
     assert regex_candidates(trace, [slow], deadline=start + 0.2) == []
