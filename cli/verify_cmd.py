@@ -62,7 +62,6 @@ def verify_command(
     from peft_why.kb.checks import has_check
     from peft_why.kb.checks._core import Finding
     from peft_why.kb.checks._isolated import verify_in_subprocess
-    from peft_why.kb.checks._runner import check_name
 
     if not model and not adapter:
         raise VerifyUsageError("give --model PATH (and --adapter PATH), or --adapter PATH for the file checks")
@@ -72,15 +71,17 @@ def verify_command(
         raise VerifyUsageError(f"--adapter {adapter}: no adapter_config.json there")
     if python and not os.access(python, os.X_OK):
         raise VerifyUsageError(f"--python {python}: not an executable")
-    if not has_check(check_name(entry_id)):
+    check = entry_check(entry_id)
+    if not has_check(check):
         if not _known_entry(entry_id):
             raise VerifyUsageError(f"no KB entry {entry_id!r}; `peft-why kb list` shows them all")
-        result = Finding(entry_id, "not-applicable", f"the entry {entry_id} has no check", check=check_name(entry_id))
+        derived = entry_id.strip().replace("-", "_")
+        result = Finding(entry_id, "not-applicable", f"the entry {entry_id} has no check", check=check or derived)
         stderr = ""
     else:
         result, stderr = verify_in_subprocess(
             entry_id, model=model, adapter=adapter, device=device, dtype=dtype,
-            trust_remote_code=trust_remote_code, python=python, timeout=timeout,
+            trust_remote_code=trust_remote_code, python=python, timeout=timeout, check=check,
         )  # fmt: skip
     for line in stderr.splitlines():
         if line.startswith("peft-why:"):
@@ -98,17 +99,24 @@ def verify_top_match(
     """``match --verify``: run the best match's check on the user's model; None when the entry has no check."""
     from peft_why.kb.checks import has_check
     from peft_why.kb.checks._isolated import verify_in_subprocess
-    from peft_why.kb.checks._runner import check_name
 
-    if not has_check(check_name(entry_id)):
+    check = entry_check(entry_id)
+    if not has_check(check):
         return None
     result, stderr = verify_in_subprocess(
-        entry_id, model=model, adapter=adapter, device=device, python=python, timeout=timeout
+        entry_id, model=model, adapter=adapter, device=device, python=python, timeout=timeout, check=check
     )
     for line in stderr.splitlines():
         if line.startswith("peft-why:"):
             click.echo(line, err=True)
     return result
+
+
+def entry_check(entry_id: str) -> str:
+    """The check an entry names in ``verify:`` ("" for none); an unknown id maps to its derived check name."""
+    from peft_why.matcher.diagnose import entry_check as resolve
+
+    return resolve(entry_id) or ""
 
 
 def _known_entry(entry_id: str) -> bool:

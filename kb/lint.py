@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .loader import Loc, Problem, load_kb, position
+from .model import Entry
 from .patterns import split_flags
 
 _NODE_SCRIPT = r"""
@@ -52,6 +53,7 @@ def lint(extra_dirs: Sequence[str | Path] = (), *, javascript: bool = True) -> L
             where = position(loaded.positions, ("symptoms", index, "regex"))
             located.append((loaded.path, entry_id, where, symptom.regex, index))
         report.problems.extend(_check_problems(loaded.path, entry_id, loaded.entry.verify, loaded.positions))
+        report.problems.extend(_repro_problems(loaded.path, loaded.entry, loaded.positions))
     report.patterns = len(located)
     if javascript:
         js_problems, notice = javascript_problems(located)
@@ -75,6 +77,31 @@ def _check_problems(
         return []
     line, col = position(positions, ("verify",))
     return [Problem(path, line, col, entry_id, "verify", f"no check named {verify!r} in kb/checks/")]
+
+
+def repro_test_path(entry_path: str, entry_id: str) -> Path | None:
+    """Where a CPU reproduction of this entry lives, when the entry sits in a source checkout.
+
+    A checkout is recognised by ``<root>/kb/entries/<id>.yaml`` beside ``<root>/tests/kb/repro/``;
+    an installed package or a user KB directory has no tests, so the rule does not apply there.
+    """
+    entries = Path(entry_path).resolve().parent
+    root = entries.parent.parent
+    if entries.name != "entries" or entries.parent.name != "kb" or not (root / "tests" / "kb" / "repro").is_dir():
+        return None
+    return root / "tests" / "kb" / "repro" / f"test_{entry_id.replace('-', '_')}.py"
+
+
+def _repro_problems(path: str, entry: Entry, positions: dict[Loc, tuple[int, int]]) -> list[Problem]:
+    """``reproduced.how: cpu`` promises a reproduction test: it must exist."""
+    if entry.reproduced is None or entry.reproduced.how != "cpu":
+        return []
+    expected = repro_test_path(path, entry.id)
+    if expected is None or expected.is_file():
+        return []
+    line, col = position(positions, ("reproduced", "how"))
+    where = f"tests/kb/repro/{expected.name}"
+    return [Problem(path, line, col, entry.id, "reproduced.how", f"cpu, but {where} does not exist: write it")]
 
 
 def javascript_problems(located: list[tuple[str, str, tuple[int, int], str, int]]) -> tuple[list[Problem], str]:

@@ -86,7 +86,7 @@ def load_entry_file(path: Path, origin: str = BUILTIN) -> tuple[LoadedEntry | No
     if not isinstance(data, dict):
         return None, [Problem(str(path), 1, 1, stem, "-", "an entry file must hold a mapping of fields")]
     entry_id = str(data.get("id", stem))
-    problems = schema_problems(path, data, positions, entry_id)
+    problems = todo_problems(path, data, positions, entry_id) + schema_problems(path, data, positions, entry_id)
     if problems:
         return None, problems
     entry = Entry.model_validate(data)
@@ -165,6 +165,28 @@ def schema_problems(
     return []
 
 
+def todo_problems(
+    path: Path, data: dict[str, Any], positions: dict[Loc, tuple[int, int]], entry_id: str
+) -> list[Problem]:
+    """Every value still holding the ``TODO`` marker that ``peft-why kb new`` scaffolds: not written yet."""
+    from .templates import TODO_MARKER
+
+    out: list[Problem] = []
+
+    def walk(value: Any, loc: Loc) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, (*loc, str(key)))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, (*loc, index))
+        elif isinstance(value, str) and TODO_MARKER in value:
+            out.append(_problem(path, positions, loc, entry_id, f"still a {TODO_MARKER}: write it"))
+
+    walk(data, ())
+    return out
+
+
 def _validation_problem(path: Path, positions: dict[Loc, tuple[int, int]], entry_id: str, error: Any) -> Problem:
     loc: Loc = tuple(error["loc"])
     if error["type"] == "extra_forbidden":
@@ -209,7 +231,7 @@ def _inner_model(annotation: Any) -> Any:
 
 def entry_problems(path: Path, entry: Entry, positions: dict[Loc, tuple[int, int]]) -> list[Problem]:
     """Contract rules beyond types: id = file stem, example counts, patterns that compile."""
-    from .patterns import pattern_problem
+    from .patterns import compile_pattern, pattern_problem
 
     out: list[Problem] = []
 
@@ -233,11 +255,42 @@ def entry_problems(path: Path, entry: Entry, positions: dict[Loc, tuple[int, int
             add(("examples", "no_match"), "needs at least 1 near miss that must not rank this entry first")
         if not entry.symptoms and not entry.aliases:
             add(("symptoms",), "needs symptoms or aliases, or nothing can match this entry")
+    groups: set[str] = set()
     for index, symptom in enumerate(entry.symptoms):
         message = pattern_problem(symptom.regex)
         if message:
             add(("symptoms", index, "regex"), message)
+        else:
+            groups.update(compile_pattern(symptom.regex).groupindex)
+    if entry.family and not entry.distinguish:
+        add(("family",), "an entry in a family needs distinguish: the observation that tells it apart")
+    if entry.finding:
+        out.extend(_finding_problems(path, entry, positions, groups))
     return out
+
+
+def _finding_problems(
+    path: Path, entry: Entry, positions: dict[Loc, tuple[int, int]], groups: set[str]
+) -> list[Problem]:
+    """Every ``finding`` placeholder must be a named group of a symptom regex or a reserved name."""
+    from .templates import RESERVED, placeholders
+
+    try:
+        names = placeholders(entry.finding or "")
+    except ValueError as exc:
+        return [_problem(path, positions, ("finding",), entry.id, f"not a str.format template: {exc}")]
+    known = ", ".join(sorted(groups | RESERVED))
+    return [
+        _problem(
+            path,
+            positions,
+            ("finding",),
+            entry.id,
+            f"{{{name}}} is neither a named group of a symptom regex nor reserved (known: {known})",
+        )
+        for name in names
+        if name not in groups and name not in RESERVED
+    ]
 
 
 def cross_entry_problems(kb: KnowledgeBase) -> list[Problem]:

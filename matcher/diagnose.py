@@ -25,6 +25,7 @@ from .trace import Trace
 from .types import STAGES, Candidate, Diagnosis
 
 if TYPE_CHECKING:
+    from peft_why.kb.checks._core import Finding
     from peft_why.kb.model import KnowledgeBase
 
     from .semantic import VectorIndex
@@ -233,6 +234,34 @@ def interpreter_versions(python: str) -> dict[str, str]:
         raise ValueError((done.stderr.strip().splitlines() or ["failed"])[-1])
     found: dict[str, str] = json.loads(done.stdout.strip().splitlines()[-1])
     return found
+
+
+def entry_check(entry_id: str, kb_dirs: Sequence[str] = ()) -> str | None:
+    """The check that verifies an entry: its ``verify:`` field (None when it has none).
+
+    An id that is no entry maps to the id-derived check name (``a-b`` → ``a_b``), so a check
+    name given directly still works. Run time honours ``verify:``; nothing derives it from the id.
+    """
+    kb, _ = get_kb(kb_dirs)
+    entry = kb.get(entry_id.strip())
+    if entry is None:
+        return entry_id.strip().replace("-", "_")
+    return entry.verify
+
+
+def verify(entry_id: str, model: Any = None, **context: Any) -> Finding:
+    """``peft_why.verify``: run the check an entry names in ``verify:`` on a live model.
+
+    An entry without ``verify:`` gives not-applicable, whatever files ``kb/checks/`` holds.
+    """
+    from peft_why.kb.checks._core import NOT_APPLICABLE, Finding
+    from peft_why.kb.checks._runner import check_name
+    from peft_why.kb.checks._runner import verify as run
+
+    check = entry_check(entry_id)
+    if check is None:
+        return Finding(entry_id, NOT_APPLICABLE, f"no check for {entry_id!r}", check=check_name(entry_id))
+    return run(entry_id, model, check=check, **context)
 
 
 def installed_versions() -> dict[str, str]:

@@ -25,7 +25,7 @@ _LAZY = {
     "Diagnosis": "peft_why.matcher.types",
     "Evidence": "peft_why.matcher.types",
     "diagnose": "peft_why.kb.checks._runner",
-    "verify": "peft_why.kb.checks._runner",
+    "verify": "peft_why.matcher.diagnose",  # resolves the entry's verify: field, then kb.checks._runner
     "Finding": "peft_why.kb.checks._core",
     "find_models": "peft_why.kb.checks._frames",
     "install": "peft_why.hook",
@@ -57,8 +57,8 @@ if TYPE_CHECKING:
     from peft_why.ipython import load_ipython_extension, unload_ipython_extension
     from peft_why.kb.checks._core import Finding
     from peft_why.kb.checks._frames import find_models
-    from peft_why.kb.checks._runner import diagnose, verify
-    from peft_why.matcher.diagnose import diagnose_exception, diagnose_text
+    from peft_why.kb.checks._runner import diagnose
+    from peft_why.matcher.diagnose import diagnose_exception, diagnose_text, verify
     from peft_why.matcher.types import Diagnosis, Evidence
 
 

@@ -28,6 +28,7 @@ def verify_in_subprocess(
     trust_remote_code: bool = False,
     python: str | None = None,
     timeout: float = 600.0,
+    check: str | None = None,
 ) -> tuple[Finding, str]:
     """Load ``model``/``adapter`` in a child interpreter, run the entry's check there.
 
@@ -37,7 +38,7 @@ def verify_in_subprocess(
     """
     request = {
         "entry_id": entry_id, "model": model, "adapter": adapter, "device": device, "dtype": dtype,
-        "trust_remote_code": trust_remote_code,
+        "trust_remote_code": trust_remote_code, "check": check,
     }  # fmt: skip
     env = dict(os.environ, HF_HUB_OFFLINE="1", HF_HUB_DISABLE_PROGRESS_BARS="1", TRANSFORMERS_VERBOSITY="error")
     env.setdefault("PYTHONWARNINGS", "ignore")

@@ -66,9 +66,9 @@ def resolve_phase(model: Any, phase: str) -> str:
     return phase
 
 
-def run_check(name: str, ctx: CheckContext) -> Finding:
+def run_check(name: str, ctx: CheckContext, *, entry_id: str | None = None) -> Finding:
     """Run one check; a check that raises gives an ``error`` finding, never an exception."""
-    entry_id = name.replace("_", "-")
+    entry_id = entry_id or name.replace("_", "-")
     module = load_check(name)
     if module is None:
         return finding(entry_id, NOT_APPLICABLE, f"no check for {entry_id!r}")
@@ -123,14 +123,16 @@ def diagnose(
     return sorted(findings, key=lambda item: order.get(item.status, 4))
 
 
-def verify(entry_id: str, model: Any = None, **context: Any) -> Finding:
+def verify(entry_id: str, model: Any = None, *, check: str | None = None, **context: Any) -> Finding:
     """Run the check of one KB entry, as if the model were in the phase where that fault matters.
 
+    ``check`` is the check the entry names in ``verify:`` (callers that can read the KB pass it);
+    without it the name is derived from the id, for this module runs where the KB may not load.
     ``phase=`` may still be given to override that. An entry without a check gives not-applicable.
     """
-    name = check_name(entry_id)
+    name = check or check_name(entry_id)
     module = load_check(name)
     if module is None:
         return Finding(entry_id, NOT_APPLICABLE, f"no check for {entry_id!r}", check=name)
     phase = context.pop("phase", None) or getattr(module, "PHASE", None) or "auto"
-    return run_check(name, _context(model, resolve_phase(model, phase), True, context))
+    return run_check(name, _context(model, resolve_phase(model, phase), True, context), entry_id=entry_id)

@@ -40,23 +40,26 @@ def main() -> int:
     runner = importlib.import_module(f"{package}._runner")
     loading = importlib.import_module(f"{package}._loading")
     entry_id = request["entry_id"]
+    check = request.get("check") or runner.check_name(entry_id)  # the entry's verify:, resolved by the caller
     try:
-        phase = runner.check_phase(runner.check_name(entry_id))
+        phase = runner.check_phase(check)
         loaded = loading.load(
             request.get("model"), request.get("adapter"), device=request.get("device", "auto"),
             dtype=request.get("dtype", "auto"), trust_remote_code=bool(request.get("trust_remote_code")),
             trainable=phase == core.TRAINING,
         )  # fmt: skip
-        result = runner.verify(entry_id, loaded.model, adapter_dir=loaded.adapter_dir, base_dir=loaded.base_dir)
+        result = runner.verify(
+            entry_id, loaded.model, check=check, adapter_dir=loaded.adapter_dir, base_dir=loaded.base_dir
+        )
         if loaded.notes:
             note = "; ".join([*loaded.notes, result.note] if result.note else loaded.notes)
             result = core.Finding(**{**result.to_dict(), "evidence": tuple(result.evidence), "note": note})
     except loading.LoadError as exc:
-        result = core.Finding(entry_id, core.ERROR, f"could not load: {exc}", check=runner.check_name(entry_id))
+        result = core.Finding(entry_id, core.ERROR, f"could not load: {exc}", check=check)
     except Exception as exc:
         traceback.print_exc(file=sys.stderr)
         message = f"could not load or check: {type(exc).__name__}: {exc}"
-        result = core.Finding(entry_id, core.ERROR, message, check=runner.check_name(entry_id))
+        result = core.Finding(entry_id, core.ERROR, message, check=check)
     sys.stdout.write(MARKER + json.dumps(result.to_dict()) + "\n")
     return 0
 

@@ -130,3 +130,55 @@ def test_duplicate_ids_in_one_directory(tmp_path: Path) -> None:
     (tmp_path / "dup.yml").write_text(GOOD.format(id="dup"), encoding="utf-8")
     kb = load_kb([tmp_path], include_env=False)
     assert [p.message for p in kb.problems] == [f"duplicate id, also in {tmp_path / 'dup.yaml'}"]
+
+
+FAMILY = GOOD.format(id="x").replace(
+    "root_cause:",
+    "presentations:\n  - observation: outputs look like the base model's\n    lang: en\nroot_cause:",
+).replace("area: training\n", "area: training\nfamily: results-differ\n")
+
+
+def test_new_optional_fields_load_into_the_model(tmp_path: Path) -> None:
+    text = FAMILY.replace("root_cause:", "distinguish: the adapter weights are all zero\nroot_cause:")
+    text = text.replace("'frobnicator exploded'", "'(?<part>frob\\w*) exploded'")
+    text = text.replace("fix:", "finding: '{part} exploded under {package} {seen}'\nfix:")
+    text += "messages:\n  - package: peft\n    text: frobnicator exploded\n"
+    loaded, problems = load_entry_file(_write(tmp_path, "x", text))
+    assert problems == [] and loaded is not None
+    entry = loaded.entry
+    assert entry.family == "results-differ" and entry.distinguish == "the adapter weights are all zero"
+    assert [(p.observation, p.context, p.lang) for p in entry.presentations] == [
+        ("outputs look like the base model's", "", "en")
+    ]
+    assert entry.finding == "{part} exploded under {package} {seen}"
+    assert [(m.package, m.text, m.catalogue) for m in entry.messages] == [("peft", "frobnicator exploded", None)]
+
+
+def test_a_family_member_needs_distinguish(tmp_path: Path) -> None:
+    path = _write(tmp_path, "x", FAMILY)
+    assert _messages(path) == [
+        f"{path}:4:9: x: family: an entry in a family needs distinguish: the observation that tells it apart"
+    ]
+
+
+def test_presentation_lang_is_en_or_zh(tmp_path: Path) -> None:
+    text = FAMILY.replace("lang: en", "lang: fr").replace("family: results-differ\n", "")
+    (message,) = _messages(_write(tmp_path, "x", text))
+    assert ": x: presentations[0].lang: Input should be 'en' or 'zh'" in message
+
+
+def test_finding_placeholders_must_be_named_groups_or_reserved(tmp_path: Path) -> None:
+    text = GOOD.format(id="x").replace("'frobnicator exploded'", "'(?<part>frob\\w*) exploded'")
+    text = text.replace("fix:", "finding: '{part} under {seen}, {oops}'\nfix:")
+    path = _write(tmp_path, "x", text)
+    (message,) = _messages(path)
+    assert message == (
+        f"{path}:8:10: x: finding: {{oops}} is neither a named group of a symptom regex nor reserved"
+        " (known: needed, package, part, seen)"
+    )
+
+
+def test_a_todo_marker_is_a_problem_at_its_line(tmp_path: Path) -> None:
+    text = GOOD.format(id="x").replace("Feed it less.", "'TODO: the fix, imperative'")
+    path = _write(tmp_path, "x", text)
+    assert _messages(path) == [f"{path}:9:12: x: fix.summary: still a TODO: write it"]
