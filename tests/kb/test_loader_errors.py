@@ -132,10 +132,14 @@ def test_duplicate_ids_in_one_directory(tmp_path: Path) -> None:
     assert [p.message for p in kb.problems] == [f"duplicate id, also in {tmp_path / 'dup.yaml'}"]
 
 
-FAMILY = GOOD.format(id="x").replace(
-    "root_cause:",
-    "presentations:\n  - observation: outputs look like the base model's\n    lang: en\nroot_cause:",
-).replace("area: training\n", "area: training\nfamily: results-differ\n")
+FAMILY = (
+    GOOD.format(id="x")
+    .replace(
+        "root_cause:",
+        "presentations:\n  - observation: outputs look like the base model's\n    lang: en\nroot_cause:",
+    )
+    .replace("area: training\n", "area: training\nfamily: results-differ\n")
+)
 
 
 def test_new_optional_fields_load_into_the_model(tmp_path: Path) -> None:
