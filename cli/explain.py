@@ -23,6 +23,7 @@ def entry_markdown(entry: Entry, *, for_site: bool = False) -> str:
     elif entry.is_retired:
         parts.append(f"> Retired: superseded by `{entry.superseded_by}`.\n")
     parts.append(_symptoms(entry))
+    parts.append(_presentations(entry))
     parts.append(f"## Why it happens\n\n{entry.root_cause}\n")
     parts.append(_fix(entry))
     parts.append(_versions(entry))
@@ -58,6 +59,20 @@ def _symptoms(entry: Entry) -> str:
         lines.append("Also described as:")
         lines.append("")
         lines.extend(f"- {alias}" for alias in entry.aliases)
+    return "\n".join(lines) + "\n"
+
+
+def _presentations(entry: Entry) -> str:
+    """How the failure shows without an error message, and what sets it apart in its family; "" if neither."""
+    if not entry.presentations and not entry.distinguish:
+        return ""
+    lines = ["## How it shows", ""]
+    for shown in entry.presentations:
+        lines.append(f"- {shown.observation}" + (f" ({shown.context})" if shown.context else ""))
+    if entry.distinguish:
+        family = f" from the other `{entry.family}` failures" if entry.family else ""
+        lines += [""] if entry.presentations else []
+        lines.append(f"Tell it apart{family}: {entry.distinguish}")
     return "\n".join(lines) + "\n"
 
 

@@ -12,7 +12,7 @@ states its own granularity.
 
 Recorded per package: the fields of the config dataclasses (AST of the class bodies), the
 public names (peft: ``peft/__init__.py`` imports; others: a curated list of classes), and
-which key messages (substrings, the KB's version-relevant ones) the source contains.
+which key messages the source contains: the substrings that entries declare under ``messages:``.
 """
 
 from __future__ import annotations
@@ -57,29 +57,23 @@ CURATED_NAMES = {
     ],
     "accelerate": ["Accelerator", "PartialState", "DeepSpeedPlugin", "FullyShardedDataParallelPlugin"],
 }
-MESSAGES = {
-    "peft": [
-        "not found in the base model",
-        "NoMatchingPeftModuleError",
-        "Please specify `target_modules` in `peft_config`",
-        "Unexpected keyword arguments",
-        "is not supported. Currently, only the following modules are supported",
-        "may get different generations due to rounding errors",
-        "Cannot merge LORA layers when the model is loaded in 8-bit mode",
-        "Cannot merge LORA layers when the model is gptq quantized",
-        "autocast_adapter_dtype",
-        "cast_mixed_precision_params",
-        "enable_input_require_grads",
-    ],
-    "transformers": [
-        "You cannot perform fine-tuning on purely quantized models",
-        "does not appear to have a file named",
-        "enable_input_require_grads",
-        "find_adapter_config_file",
-    ],
-    "trl": ["You passed both a ref_model and a peft_config", "force_use_ref_model"],
-    "accelerate": ["Attempting to unscale FP16 gradients"],
-}
+
+
+def kb_messages(entries_dir: Path | None = None) -> dict[str, list[str]]:
+    """The version-relevant library messages the KB's entries declare (``messages:``), per package.
+
+    Read from the entries, not kept here by hand: an entry that adds a message gets it into the
+    table on the next build. Sorted and without repeats, so the table is deterministic.
+    """
+    from peft_why.kb.loader import load_entry_file
+
+    folder = entries_dir or Path(__file__).resolve().parent.parent / "kb" / "entries"
+    found: dict[str, set[str]] = {package: set() for package in FOLDERS}
+    for path in sorted(folder.glob("*.yaml")):
+        loaded, _problems = load_entry_file(path)
+        for message in loaded.entry.messages if loaded else ():
+            found.setdefault(message.package, set()).add(message.text)
+    return {package: sorted(texts) for package, texts in found.items()}
 
 
 def version_key(text: str) -> tuple[int, ...]:
@@ -161,22 +155,22 @@ def messages_in(root: Path, wanted: list[str]) -> list[str]:
     return [m for m in wanted if m in blob]
 
 
-def snapshot(package: str, root: Path) -> dict[str, set[str]]:
+def snapshot(package: str, root: Path, messages: list[str]) -> dict[str, set[str]]:
     items: dict[str, set[str]] = {}
     for cls, fields in class_fields(root, CONFIG_CLASSES.get(package, ())).items():
         items.update({f"field:{cls}.{name}": set() for name in fields})
     names = peft_public_names(root) if package == "peft" else defined_classes(root, CURATED_NAMES[package])
     items.update({f"name:{name}": set() for name in names})
-    items.update({f"message:{text}": set() for text in messages_in(root, MESSAGES[package])})
+    items.update({f"message:{text}": set() for text in messages_in(root, messages)})
     return items
 
 
-def history(package: str, src: Path) -> dict[str, object]:
+def history(package: str, src: Path, messages: list[str]) -> dict[str, object]:
     folder = src / FOLDERS[package]
     versions = sorted((p.name for p in folder.iterdir() if p.is_dir()), key=version_key) if folder.is_dir() else []
     seen: dict[str, list[str]] = {}
     for version in versions:
-        for item in snapshot(package, folder / version):
+        for item in snapshot(package, folder / version, messages):
             seen.setdefault(item, []).append(version)
     table: dict[str, dict[str, object]] = {}
     for item, present in sorted(seen.items()):
@@ -202,7 +196,8 @@ def main() -> int:
     if args.download:
         for package in FOLDERS:
             download(src, package)
-    table = {package: history(package, src) for package in FOLDERS}
+    messages = kb_messages()
+    table = {package: history(package, src, messages.get(package, [])) for package in FOLDERS}
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {OUT}: " + ", ".join(f"{p} {len(t['items'])} items" for p, t in table.items()))

@@ -156,3 +156,24 @@ def test_window_keeps_early_blocks_apart_and_bounded() -> None:
     assert "ValueError: error 4" in kept and "ValueError: error 1" not in kept
     assert len(kept) <= WINDOW + MAX_EARLY_BLOCKS * EARLY_BLOCK
     assert f"{MAX_EARLY_BLOCKS} earlier traceback block(s)" in notice
+
+
+def test_explain_shows_presentations_and_distinguish_when_an_entry_has_them(tmp_path: Path) -> None:
+    from peft_why.cli.explain import entry_markdown
+    from peft_why.kb.loader import load_kb
+
+    entry = next(e for e in load_kb(include_env=False).entries if not e.presentations and not e.distinguish)
+    assert "## How it shows" not in entry_markdown(entry)
+    from dataclasses import replace
+
+    from peft_why.kb.model import Presentation
+
+    shown = replace(
+        entry,
+        family="results-differ",
+        distinguish="the adapter weights are all zero",
+        presentations=(Presentation("outputs equal the base model's", "after from_pretrained", "en"),),
+    )
+    text = entry_markdown(shown)
+    assert "## How it shows\n\n- outputs equal the base model's (after from_pretrained)\n" in text
+    assert "Tell it apart from the other `results-differ` failures: the adapter weights are all zero" in text
