@@ -7,13 +7,12 @@ interpreter, where peft-why's other dependencies may be missing.
 from __future__ import annotations
 
 import importlib
-import os
-import pkgutil
 import time
 from collections.abc import Iterable
 from types import ModuleType
 from typing import Any
 
+from . import discovered_checks
 from ._core import ERROR, INFERENCE, NOT_APPLICABLE, PHASES, TRAINING, CheckContext, Finding, finding, unwrap
 
 # The order diagnose() runs checks in (cheap file and flag checks first); other checks follow by name.
@@ -31,10 +30,7 @@ ORDER = (
     "dtype_mismatch",
     "device_mismatch",
 )
-_FOUND = {
-    info.name for info in pkgutil.iter_modules([os.path.dirname(os.path.abspath(__file__))])
-    if not info.name.startswith("_")
-}  # fmt: skip
+_FOUND = set(discovered_checks())  # ORDER only orders: every check module in the folder runs
 CHECKS = tuple(name for name in ORDER if name in _FOUND) + tuple(sorted(_FOUND - set(ORDER)))
 
 

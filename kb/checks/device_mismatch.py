@@ -6,7 +6,7 @@ without it, weights on two devices fail with ``Expected all tensors to be on the
 
 from __future__ import annotations
 
-from ._core import (
+from .api import (
     CONFIRMED,
     NOT_CONFIRMED,
     CheckContext,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._core import (
+from .api import (
     CONFIRMED,
     INFERENCE,
     NOT_CONFIRMED,

@@ -6,7 +6,7 @@ on a model, and fp16 trainable weights fail under any fp16 GradScaler.
 
 from __future__ import annotations
 
-from ._core import (
+from .api import (
     CONFIRMED,
     NOT_CONFIRMED,
     TRAINING,

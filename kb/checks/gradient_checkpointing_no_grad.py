@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._core import (
+from .api import (
     CONFIRMED,
     NOT_CONFIRMED,
     TRAINING,

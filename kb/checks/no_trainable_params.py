@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._core import (
+from .api import (
     CONFIRMED,
     NOT_CONFIRMED,
     TRAINING,

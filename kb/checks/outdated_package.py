@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from ._core import (
+from .api import (
     CONFIRMED,
     NOT_APPLICABLE,
     NOT_CONFIRMED,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ._core import (
+from .api import (
     CONFIRMED,
     NOT_APPLICABLE,
     NOT_CONFIRMED,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._core import (
+from .api import (
     CONFIRMED,
     INFERENCE,
     NOT_APPLICABLE,

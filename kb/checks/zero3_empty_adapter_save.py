@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from ._core import (
+from .api import (
     CONFIRMED,
     NOT_APPLICABLE,
     NOT_CONFIRMED,
