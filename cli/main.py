@@ -331,6 +331,32 @@ def kb_lint_command(kb_dirs: tuple[str, ...], no_js: bool) -> None:
     click.echo(f"ok: {report.entries} entries, {report.patterns} patterns", err=True)
 
 
+@kb_group.command("new")
+@click.argument("entry_id")
+@click.option("--check", "with_check", is_flag=True, help="Also scaffold kb/checks/ID.py and its test fixtures.")
+@click.option("--area", default=None, help="The entry's area (loading, saving, training, ...).")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, exists=True),
+    default=".",
+    show_default=True,
+    help="The source checkout to write into.",
+)
+def kb_new_command(entry_id: str, with_check: bool, area: str | None, root: str) -> None:
+    """Scaffold a new entry: YAML, reproduction test, (--check) a check and its fixtures; all fail until written."""
+    from pathlib import Path
+
+    from peft_why.kb.scaffold import ScaffoldError, plan, write
+
+    try:
+        written = write(Path(root), plan(entry_id, check=with_check, area=area))
+    except ScaffoldError as exc:
+        raise PeftWhyError(str(exc)) from None
+    for path in written:
+        click.echo(str(path))
+    click.echo("next: fill in every TODO, then `peft-why kb lint` and `make vectors`", err=True)
+
+
 cli.add_command(verify_command)
 from .eval_cmd import eval_command  # noqa: E402
 

@@ -64,32 +64,44 @@ def lint(extra_dirs: Sequence[str | Path] = (), *, javascript: bool = True) -> L
     return report
 
 
-def _check_exists(name: str) -> bool:
+def _check_exists(name: str, entry_path: str) -> bool:
+    """In the installed checks, or (for an entry in a source checkout) in that checkout's ``kb/checks/``."""
     from . import checks
 
-    return checks.has_check(name)
+    if checks.has_check(name):
+        return True
+    root = checkout_root(entry_path)
+    return root is not None and checks.is_check_name(name) and (root / "kb" / "checks" / f"{name}.py").is_file()
 
 
 def _check_problems(
     path: str, entry_id: str, verify: str | None, positions: dict[Loc, tuple[int, int]]
 ) -> list[Problem]:
-    if not verify or _check_exists(verify):
+    if not verify or _check_exists(verify, path):
         return []
     line, col = position(positions, ("verify",))
     return [Problem(path, line, col, entry_id, "verify", f"no check named {verify!r} in kb/checks/")]
 
 
-def repro_test_path(entry_path: str, entry_id: str) -> Path | None:
-    """Where a CPU reproduction of this entry lives, when the entry sits in a source checkout.
+def checkout_root(entry_path: str) -> Path | None:
+    """The source checkout an entry file sits in, or None (an installed package, a user KB directory).
 
-    A checkout is recognised by ``<root>/kb/entries/<id>.yaml`` beside ``<root>/tests/kb/repro/``;
-    an installed package or a user KB directory has no tests, so the rule does not apply there.
+    A checkout is recognised by ``<root>/kb/entries/<id>.yaml`` beside ``<root>/tests/kb/repro/``.
     """
     entries = Path(entry_path).resolve().parent
     root = entries.parent.parent
     if entries.name != "entries" or entries.parent.name != "kb" or not (root / "tests" / "kb" / "repro").is_dir():
         return None
-    return root / "tests" / "kb" / "repro" / f"test_{entry_id.replace('-', '_')}.py"
+    return root
+
+
+def repro_test_path(entry_path: str, entry_id: str) -> Path | None:
+    """Where a CPU reproduction of this entry lives, when the entry sits in a source checkout.
+
+    Outside a checkout there are no tests, so the rule does not apply there.
+    """
+    root = checkout_root(entry_path)
+    return None if root is None else root / "tests" / "kb" / "repro" / f"test_{entry_id.replace('-', '_')}.py"
 
 
 def _repro_problems(path: str, entry: Entry, positions: dict[Loc, tuple[int, int]]) -> list[Problem]:
