@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from peft_why.kb.loader import KnowledgeBase, load_kb
-from peft_why.kb.schema import Entry
+from peft_why.kb.model import Entry
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / ".artifacts"
