@@ -60,6 +60,9 @@ HIGH_TARGET = 0.8
 # Platt targets 0.05 / 0.95 instead of 0 / 1, as bench/calibrate.py: a few dozen nearly separable
 # cases would otherwise fit a step function that claims certainty.
 SMOOTHING = 0.05
+# When every training answer is right (or every one wrong) the best Platt slope is 0: a flat map that
+# would tie every score with the lines. The slope is kept at least this, so the map still orders scores.
+MIN_SLOPE = 0.01
 DEFAULT_FOLDS = 5
 DEFAULT_SEED = 0
 
@@ -155,7 +158,7 @@ def middle_of_best(values: Sequence[float], gains: Sequence[float]) -> tuple[flo
 def platt(scores: Sequence[float], right: Sequence[bool], smoothing: float = SMOOTHING) -> tuple[float, float]:
     """Platt scaling ``p = 1 / (1 + exp(-(a * score + b)))`` by Newton's method on smoothed targets.
 
-    Returns IDENTITY's neighbour ``(1.0, 0.0)`` when there is nothing to fit.
+    Returns ``(1.0, 0.0)`` when there is nothing to fit; the slope is at least ``MIN_SLOPE``.
     """
     targets = [smoothing + (1.0 - 2.0 * smoothing) * float(ok) for ok in right]
     a, b = 0.0, 0.0
@@ -178,7 +181,7 @@ def platt(scores: Sequence[float], right: Sequence[bool], smoothing: float = SMO
         a, b = a - da, b - db
         if abs(da) < 1e-10 and abs(db) < 1e-10:
             break
-    return a, b
+    return max(a, MIN_SLOPE), b
 
 
 def high_line(
