@@ -135,7 +135,8 @@ def render_cv(report: dict[str, Any]) -> list[str]:
     """The cross-validated table, its reliability, each fold's fit, the fit on all cases beside production's."""
     cv = report["cv"]
     out = header(report)
-    title = f"cross-validated ({cv['scheme']}, stratified by {cv['stratified_by']}, seed {cv['seed']})"
+    how = f", stratified by {cv['stratified_by']}, seed {cv['seed']}" if cv["stratified_by"] else ""
+    title = f"cross-validated ({cv['scheme']}{how})"
     out += sliced(report, cv["rows"], title)
     out += reliability_lines(cv["reliability"], "reliability (CV-calibrated top-1 score before abstention -> right)")
     out += ["", "fits (weights: lexical fuzzy semantic; lines as raw = calibrated)"]

@@ -279,10 +279,11 @@ def cross_validate(
     assert len(done) == len(table.cases), "every case is scored exactly once"
     everything = fitter(table, range(len(table.cases)))
     in_sample = [outcome_of(c, answer(c, everything.setting(), table.entries), everything.high) for c in table.cases]
+    loo = len(set(assignment)) == len(table.cases)
     return {
-        "scheme": "leave-one-out" if len(set(assignment)) == len(table.cases) else f"{len(set(assignment))}-fold",
-        "seed": seed,
-        "stratified_by": "label",
+        "scheme": "leave-one-out" if loo else f"{len(set(assignment))}-fold",
+        "seed": None if loo else seed,
+        "stratified_by": None if loo else "label",
         "rows": slice_rows([c.facets for c in table.cases], done),
         "reliability": reliability(scored),
         "folds": fold_rows,
