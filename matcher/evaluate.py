@@ -13,6 +13,13 @@ Every stage's candidates are computed once per case (``stage_cache``); the varia
 ``crossval``) are re-fused from that cache. The production ranking itself comes from
 ``diagnose.rank``, the path users run, and the cache is checked against it. Installed
 package versions are never consulted: only what the pastes themselves reveal.
+
+JSON (``peft-why eval --json``), fields in this order: ``cases``, ``split``, ``parts``
+(part -> cases, first, last), ``groups``, ``unknown_labels``, ``tail_classes`` (class ->
+entry or null), ``tail_map_unknown``, ``cache_mismatch`` (cases where the cache disagrees with
+``rank``: should be empty), ``variants`` (each ``{name, kind: fused|alone|minus|floor, stages,
+rows}``; a row is ``{part, by, value, cases}`` plus the metrics of ``metrics.summarise``),
+``reliability`` and ``misses``. ``--cv`` replaces the last four with ``cv`` (``crossval``).
 """
 
 from __future__ import annotations

@@ -243,3 +243,24 @@ def test_eval_cli_unreadable_folder_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["eval", str(tmp_path / "empty")])
     assert result.exit_code == 2
     assert "labels.yaml" in result.output
+
+
+def test_eval_cli_cv_json_and_text(tmp_path: Path) -> None:
+    labels = "".join(
+        f"- {{case: c{n}, label: {label}, kind: error-line, lang: en}}\n"
+        for n, label in enumerate(["fp16-unscale-amp"] * 3 + ["none"] * 3)
+    )
+    texts = {f"c{n}": "ValueError: Attempting to unscale FP16 gradients." for n in range(3)}
+    texts |= {f"c{n}": f"my sourdough number {n} did not rise" for n in range(3, 6)}
+    folder = _write(tmp_path / "set", labels, texts)
+    result = CliRunner().invoke(cli, ["eval", str(folder), "--cv", "--folds", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert list(report) == [*FIELDS[:7], "cv"]
+    assert report["cv"]["scheme"] == "3-fold"
+    assert [len(fold["cases"]) for fold in report["cv"]["folds"]] == [2, 2, 2]
+    assert report["cv"]["rows"][0]["right"]["n"] == 6
+    text = CliRunner().invoke(cli, ["eval", str(folder), "--cv", "--folds", "0"])
+    assert text.exit_code == 0, text.output
+    assert "cross-validated (leave-one-out), by group" in text.output
+    assert "production" in text.output and "all cases" in text.output
