@@ -25,7 +25,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .diagnose import get_kb, get_vectors
 from .evaluate import (
     PRODUCTION,
     CachedCase,
@@ -33,10 +32,9 @@ from .evaluate import (
     Setting,
     answer,
     describe,
-    load_tail_map,
     outcome_of,
+    prepare,
     restrict,
-    stage_cache,
     top_before_abstention,
 )
 from .fuse import DEFAULT_WEIGHTS, IDENTITY, calibrated, fuse
@@ -322,11 +320,7 @@ def evaluate_cv(
     grid: Mapping[str, Sequence[float]] = WEIGHT_GRID,
 ) -> dict[str, Any]:
     """The data set's shape plus ``cross_validate`` of a fit over ``grid``: one call for ``peft-why eval --cv``."""
-    if index is None:
-        _kb, index = get_kb()
-        vectors = vectors or (lambda: get_vectors())
-    tail_map = load_tail_map() if tail_map is None else tail_map
-    cache = stage_cache(cases, index, tail_map=tail_map, split=split, vectors=vectors)
+    index, _vectors, tail_map, cache = prepare(cases, index=index, vectors=vectors, tail_map=tail_map, split=split)
     table = fit_table(cache, index.entries, weight_combos(grid))
     return {
         **describe(cache, cases, tail_map, index.entries, split),

@@ -167,6 +167,22 @@ def stage_cache(
     return cached
 
 
+def prepare(
+    cases: Sequence[Case],
+    *,
+    index: KbIndex | None,
+    vectors: Callable[[], VectorIndex | None] | None,
+    tail_map: Mapping[str, str | None] | None,
+    split: str | None,
+) -> tuple[KbIndex, Callable[[], VectorIndex | None] | None, Mapping[str, str | None], list[CachedCase]]:
+    """The KB in effect and its vectors (unless an index is given), the tail map (unless given), the stage cache."""
+    if index is None:
+        _kb, index = get_kb()
+        vectors = vectors or (lambda: get_vectors())
+    tail_map = load_tail_map() if tail_map is None else tail_map
+    return index, vectors, tail_map, stage_cache(cases, index, tail_map=tail_map, split=split, vectors=vectors)
+
+
 def restrict(found: Mapping[str, Sequence[Candidate]], stages: Sequence[str]) -> dict[str, Sequence[Candidate]]:
     """What ``diagnose.stage_candidates(stages=...)`` returns, taken from a full cache.
 
@@ -279,21 +295,14 @@ def evaluate(
     vectors: Callable[[], VectorIndex | None] | None = None,
     tail_map: Mapping[str, str | None] | None = None,
     split: str | None = None,
-    cache: Sequence[CachedCase] | None = None,
     floor_encode: Callable[[Sequence[str]], Any] | None = None,
 ) -> dict[str, Any]:
     """The full report: production fused, each stage alone, fused minus each stage, the floor, reliability, misses.
 
     JSON-ready with fixed field names. ``split`` is the last case id of the tuned part
-    (None: no split). ``cache`` may be passed in to share stage scores with ``crossval``.
-    ``floor_encode`` is the MiniLM encoder for the floor row (None: no floor row).
+    (None: no split). ``floor_encode`` is the MiniLM encoder for the floor row (None: no floor row).
     """
-    if index is None:
-        _kb, index = get_kb()
-        vectors = vectors or (lambda: get_vectors())
-    tail_map = load_tail_map() if tail_map is None else tail_map
-    if cache is None:
-        cache = stage_cache(cases, index, tail_map=tail_map, split=split, vectors=vectors)
+    index, vectors, tail_map, cache = prepare(cases, index=index, vectors=vectors, tail_map=tail_map, split=split)
     entries = index.entries
     # The production answers come from the path users run; the cache must reproduce them.
     fused = [rank(parse(c.case.text), index, vectors=vectors) for c in cache]
