@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -14,9 +15,20 @@ DEFAULT_SPLIT = "dev027"
 
 
 class EvalError(click.ClickException):
-    """Unreadable labels, cases or tail map: exit code 2, one line."""
+    """Unreadable labels, cases, tail map or saved run: exit code 2, one line."""
 
     exit_code = 2
+
+
+def load_report(path: Path) -> dict[str, Any]:
+    """A saved ``peft-why eval --json`` run (not ``--cv``). Raises ``ValueError`` with a one-line reason."""
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read {path}: {exc}") from None
+    if not isinstance(report, dict) or "outcomes" not in report or "variants" not in report:
+        raise ValueError(f"{path}: not a saved `peft-why eval --json` run (no outcomes)")
+    return report
 
 
 @click.command("eval")
@@ -33,17 +45,29 @@ class EvalError(click.ClickException):
 @click.option("--folds", default=5, show_default=True, help="CV folds, stratified by label; 0 = leave-one-out.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the CV fold assignment.")
 @click.option("--no-floor", is_flag=True, help="Skip the floor row (plain MiniLM search; loads the model).")
+@click.option(
+    "--against", type=click.Path(exists=True, dir_okay=False), help="Compare case by case with a saved --json run."
+)
 def eval_command(
-    folder: str, as_json: bool, split: str, tail_map: str | None, cv: bool, folds: int, seed: int, no_floor: bool
+    folder: str,
+    as_json: bool,
+    split: str,
+    tail_map: str | None,
+    cv: bool,
+    folds: int,
+    seed: int,
+    no_floor: bool,
+    against: str | None,
 ) -> None:
     """Score the matcher on FOLDER/labels.yaml + FOLDER/cases/*.txt (labels: entry id, `none`, `tail:<class>`)."""
     from peft_why.matcher.crossval import evaluate_cv
-    from peft_why.matcher.evaluate import evaluate, load_cases, load_tail_map
+    from peft_why.matcher.evaluate import compare, evaluate, load_cases, load_tail_map
     from peft_why.matcher.floor import floor_encoder
 
     try:
         cases = load_cases(Path(folder))
         tails = load_tail_map(Path(tail_map) if tail_map else None)
+        before = load_report(Path(against)) if against else None
     except ValueError as exc:
         raise EvalError(str(exc)) from None
     split_at = None if split.lower() == "none" else split
@@ -52,6 +76,8 @@ def eval_command(
     else:
         encode, note = (None, "--no-floor") if no_floor else floor_encoder()
         report = {**evaluate(cases, tail_map=tails, split=split_at, floor_encode=encode), "floor_note": note}
+        if before is not None:
+            report["against"] = {"file": against, **compare(before, report)}
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
     else:

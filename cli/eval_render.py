@@ -106,12 +106,30 @@ def render_plain(report: dict[str, Any]) -> list[str]:
     elif report.get("floor_note"):
         out.append(f"floor row skipped: {report['floor_note']}")
     out += reliability_lines(report["reliability"], "reliability (fused top-1 score before abstention -> right)")
+    if "against" in report:
+        out += against_lines(report["against"])
     out += ["", "misses (stage tops: what each stage alone put first; . = the target, - = nothing)"]
     for miss in report["misses"]:
         got = ", ".join(f"{g['id']} {g['score']:.2f}" for g in miss["got"][:2]) or "(abstained)"
         tops = " ".join(f"{s[:3]}:{stage_top(t, miss['target'])}" for s, t in miss["stage_top1"].items())
         facets = f"{miss['part']:<5} {miss['group']:<5} {miss['kind']:<10} {miss['lang']}"
         out.append(f"  {miss['case']:<8} {facets}  want {miss['target'] or 'abstain'}  got {got}  [{tops}]")
+    return out
+
+
+def against_lines(diff: dict[str, Any]) -> list[str]:
+    """Fixed / broken / moved cases against a saved run, and the change of each count by part."""
+    out = ["", f"against {diff['file']}"]
+    for key in ("fixed", "broken"):
+        out.append(f"  {key:<7}{len(diff[key]):>3}: {', '.join(diff[key]) or '-'}")
+    moved = ", ".join(f"{m['case']} {m['before'] or '-'} -> {m['after'] or '-'}" for m in diff["moved"])
+    out.append(f"  moved  {len(diff['moved']):>3}: {moved or '-'}  (wrong both times, another answer; - = abstained)")
+    for key in ("only_before", "only_after"):
+        if diff[key]:
+            out.append(f"  {key}: {', '.join(diff[key])}")
+    for part, change in diff["delta"].items():
+        shown = ", ".join(f"{k} {v:+g}" for k, v in change.items() if v)
+        out.append(f"  {part:<6} change: {shown or 'none'}")
     return out
 
 

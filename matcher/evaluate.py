@@ -19,7 +19,8 @@ JSON (``peft-why eval --json``), fields in this order: ``cases``, ``split``, ``p
 entry or null), ``tail_map_unknown``, ``cache_mismatch`` (cases where the cache disagrees with
 ``rank``: should be empty), ``variants`` (each ``{name, kind: fused|alone|minus|floor, stages,
 rows}``; a row is ``{part, by, value, cases}`` plus the metrics of ``metrics.summarise``),
-``reliability`` and ``misses``. ``--cv`` replaces the last four with ``cv`` (``crossval``).
+``reliability``, ``misses`` and ``outcomes`` (each case's production answer, for ``compare``).
+``--cv`` replaces the last five with ``cv`` (``crossval``).
 """
 
 from __future__ import annotations
@@ -333,6 +334,51 @@ def evaluate(
         "variants": variants,
         "reliability": reliability([t for t in tops if t is not None]),
         "misses": misses(cache, fused, entries),
+        "outcomes": [case_row(c, o) for c, o in zip(cache, fused_outcomes)],
+    }
+
+
+def case_row(cached: CachedCase, outcome: Outcome) -> dict[str, Any]:
+    """One case's production outcome, for comparing two runs case by case (``compare``)."""
+    return {
+        "case": cached.case.case,
+        "part": cached.facets.part,
+        "group": cached.facets.group,
+        "target": cached.target,
+        "top": outcome.ranked[0] if outcome.ranked else None,
+        "score": None if outcome.score is None else round(outcome.score, 4),
+        "high": outcome.high,
+        "right": outcome.right,
+    }
+
+
+def compare(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """What changed between two ``evaluate`` reports of the same cases: the regression check of a redesign.
+
+    ``fixed`` / ``broken``: cases that became right / wrong; ``moved``: still wrong, another top answer;
+    ``only_before`` / ``only_after``: cases present in one run only; ``delta``: each count metric of
+    the fused all-cases row of every part (after minus before).
+    """
+    old = {row["case"]: row for row in before["outcomes"]}
+    new = {row["case"]: row for row in after["outcomes"]}
+    common = [case for case in new if case in old]
+    delta: dict[str, dict[str, Any]] = {}
+    old_rows = {r["part"]: r for r in before["variants"][0]["rows"] if r["by"] == "all"}
+    for row in (r for r in after["variants"][0]["rows"] if r["by"] == "all"):
+        if row["part"] in old_rows:
+            then = old_rows[row["part"]]
+            delta[row["part"]] = {k: round(row[k]["n"] - then[k]["n"], 4) for k in row if isinstance(row[k], dict)}
+    return {
+        "fixed": [c for c in common if new[c]["right"] and not old[c]["right"]],
+        "broken": [c for c in common if old[c]["right"] and not new[c]["right"]],
+        "moved": [
+            {"case": c, "before": old[c]["top"], "after": new[c]["top"]}
+            for c in common
+            if not old[c]["right"] and not new[c]["right"] and old[c]["top"] != new[c]["top"]
+        ],
+        "only_before": sorted(set(old) - set(new)),
+        "only_after": sorted(set(new) - set(old)),
+        "delta": delta,
     }
 
 

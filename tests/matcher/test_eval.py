@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from peft_why.cli.main import cli
 from peft_why.matcher.evaluate import (
     Case,
+    compare,
     evaluate,
     group_of,
     load_cases,
@@ -39,6 +40,7 @@ FIELDS = [
     "variants",
     "reliability",
     "misses",
+    "outcomes",
 ]
 METRICS = ["top1", "top3", "mrr", "abstain_ok", "false_abstain", "right", "wrong_high", "high_precision"]
 
@@ -264,3 +266,51 @@ def test_eval_cli_cv_json_and_text(tmp_path: Path) -> None:
     assert text.exit_code == 0, text.output
     assert "cross-validated (leave-one-out), by group" in text.output
     assert "production" in text.output and "all cases" in text.output
+
+
+def test_against_a_saved_run_names_fixed_broken_and_moved_cases(tmp_path: Path) -> None:
+    folder = _write(
+        tmp_path / "set",
+        "- {case: c1, label: 'tail:unscale', kind: error-line, lang: en}\n"
+        "- {case: c2, label: none, kind: symptom, lang: en}\n",
+        {"c1": "ValueError: Attempting to unscale FP16 gradients.", "c2": "how do I bake bread"},
+    )
+    (tmp_path / "map.yaml").write_text("unscale: fp16-unscale-amp\n", encoding="utf-8")
+    base = ["eval", str(folder), "--no-floor", "--json"]
+    before = CliRunner().invoke(cli, base)
+    assert before.exit_code == 0, before.output
+    (tmp_path / "before.json").write_text(before.output, encoding="utf-8")
+    after = CliRunner().invoke(
+        cli, [*base, "--tail-map", str(tmp_path / "map.yaml"), "--against", str(tmp_path / "before.json")]
+    )
+    assert after.exit_code == 0, after.output
+    diff = json.loads(after.output)["against"]
+    assert diff["fixed"] == ["c1"] and diff["broken"] == [] and diff["moved"] == []
+    assert diff["delta"]["all"]["right"] == 1
+    (tmp_path / "bad.json").write_text("{}", encoding="utf-8")
+    refused = CliRunner().invoke(cli, [*base, "--against", str(tmp_path / "bad.json")])
+    assert refused.exit_code == 2 and "not a saved" in refused.output
+
+
+def test_compare_reports_moved_answers_and_missing_cases() -> None:
+    def report(rows: list[dict[str, object]]) -> dict[str, object]:
+        return {"outcomes": rows, "variants": [{"rows": []}]}
+
+    before = report(
+        [
+            {"case": "a", "right": False, "top": "x"},
+            {"case": "b", "right": True, "top": "y"},
+            {"case": "c", "right": False, "top": "x"},
+        ]
+    )
+    after = report(
+        [
+            {"case": "a", "right": False, "top": "z"},
+            {"case": "b", "right": False, "top": None},
+            {"case": "d", "right": True, "top": "q"},
+        ]
+    )
+    diff = compare(before, after)
+    assert diff["broken"] == ["b"]
+    assert diff["moved"] == [{"case": "a", "before": "x", "after": "z"}]
+    assert (diff["only_before"], diff["only_after"]) == (["c"], ["d"])
