@@ -1,4 +1,4 @@
-"""``peft-why eval DIR``: how well the matcher does on a labelled set (see ``matcher.evaluate``)."""
+"""``peft-why eval DIR``: how well the matcher does on a labelled set (``matcher.evaluate``, ``matcher.crossval``)."""
 
 from __future__ import annotations
 
@@ -8,47 +8,77 @@ from typing import Any
 
 import click
 
+from .eval_render import render_cv, render_plain
+
+# Cases dev001-dev027 were looked at while the matcher was tuned; later ones were not.
+DEFAULT_SPLIT = "dev027"
+
 
 class EvalError(click.ClickException):
-    """Unreadable labels or cases: exit code 2, one line."""
+    """Unreadable labels, cases, tail map or saved run: exit code 2, one line."""
 
     exit_code = 2
 
 
-def _cell(metric: dict[str, Any]) -> str:
-    if metric["ratio"] is None:
-        return f"{'-':>16}"
-    n = metric["n"] if isinstance(metric["n"], int) else f"{metric['n']:.1f}"
-    return f"{n}/{metric['of']} {metric['ratio']:.3f}".rjust(16)
+def load_report(path: Path) -> dict[str, Any]:
+    """A saved ``peft-why eval --json`` run (not ``--cv``). Raises ``ValueError`` with a one-line reason."""
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read {path}: {exc}") from None
+    if not isinstance(report, dict) or "outcomes" not in report or "variants" not in report:
+        raise ValueError(f"{path}: not a saved `peft-why eval --json` run (no outcomes)")
+    return report
 
 
 @click.command("eval")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object with fixed field names.")
-def eval_command(folder: str, as_json: bool) -> None:
-    """Score the matcher on FOLDER/labels.yaml + FOLDER/cases/*.txt (label `none` = should abstain)."""
-    from peft_why.matcher.evaluate import evaluate, load_cases
+@click.option(
+    "--split",
+    default=DEFAULT_SPLIT,
+    show_default=True,
+    help="Last case id of the part the matcher was tuned on (reported apart from the fresh rest); 'none': no split.",
+)
+@click.option("--tail-map", type=click.Path(dir_okay=False), help="Tail class -> entry map [kb/data/tail-map.yaml].")
+@click.option("--cv", is_flag=True, help="Cross-validate the fitted constants (weights, lines, calibration).")
+@click.option("--folds", default=5, show_default=True, help="CV folds, stratified by label; 0 = leave-one-out.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the CV fold assignment.")
+@click.option("--no-floor", is_flag=True, help="Skip the floor row (plain MiniLM search; loads the model).")
+@click.option(
+    "--against", type=click.Path(exists=True, dir_okay=False), help="Compare case by case with a saved --json run."
+)
+def eval_command(
+    folder: str,
+    as_json: bool,
+    split: str,
+    tail_map: str | None,
+    cv: bool,
+    folds: int,
+    seed: int,
+    no_floor: bool,
+    against: str | None,
+) -> None:
+    """Score the matcher on FOLDER/labels.yaml + FOLDER/cases/*.txt (labels: entry id, `none`, `tail:<class>`)."""
+    from peft_why.matcher.crossval import evaluate_cv
+    from peft_why.matcher.evaluate import compare, evaluate, load_cases, load_tail_map
+    from peft_why.matcher.floor import floor_encoder
 
     try:
         cases = load_cases(Path(folder))
+        tails = load_tail_map(Path(tail_map) if tail_map else None)
+        before = load_report(Path(against)) if against else None
     except ValueError as exc:
         raise EvalError(str(exc)) from None
-    report = evaluate(cases)
+    split_at = None if split.lower() == "none" else split
+    if cv:
+        report = evaluate_cv(cases, tail_map=tails, split=split_at, folds=folds, seed=seed)
+    else:
+        encode, note = (None, "--no-floor") if no_floor else floor_encoder()
+        report = {**evaluate(cases, tail_map=tails, split=split_at, floor_encode=encode), "floor_note": note}
+        if before is not None:
+            report["against"] = {"file": against, **compare(before, report)}
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
-        return
-    click.echo(f"{report['cases']} cases: {report['labelled']} labelled, {report['none']} none")
-    if report["unknown_labels"]:
-        click.echo(f"labels not in the KB: {', '.join(report['unknown_labels'])}")
-    click.echo(f"{'':<10}{'top-1':>16}{'top-3':>16}{'MRR':>16}{'abstention':>16}")
-    for name, metrics in [("fused", report["fused"]), *report["stages"].items()]:
-        cells = "".join(_cell(metrics[key]) for key in ("top1", "top3", "mrr", "abstention"))
-        click.echo(f"{name:<10}{cells}")
-    click.echo("\nreliability (fused top-1 score -> accuracy)")
-    for row in report["reliability"]:
-        accuracy = "-" if row["accuracy"] is None else f"{row['correct']}/{row['n']} {row['accuracy']:.2f}"
-        click.echo(f"  {row['bucket']:<9} {accuracy}")
-    if report["fused"]["misses"]:
-        click.echo("\nmisses")
-        for miss in report["fused"]["misses"]:
-            click.echo(f"  {miss['case']:<16} want {miss['label']:<36} got {', '.join(miss['got']) or '(abstained)'}")
+    else:
+        click.echo("\n".join(render_cv(report) if cv else render_plain(report)))
