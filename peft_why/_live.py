@@ -1,49 +1,45 @@
-"""``install(verify=True)``: run the matched entry's check on the live model in the failing frames.
+"""``install(verify=True)``: run the matched entry's check on the live objects in the failing frames.
 
-The check runs in a daemon thread of the failing process, bounded by ``VERIFY_SECONDS``; a check
-still running then is abandoned, so a slow check never holds the host's exit for long.
+The frames' model, PEFT config, adapter folder, trainer and training arguments are passed to the
+check (``peft_why.kb.checks._live``). Budget: the frame scan stops after ``SCAN_SECONDS`` (1 s) and
+the check after ``VERIFY_SECONDS`` (10 s, in a daemon thread, then abandoned), so a slow check never
+holds the host's exit for long. The lines printed hold names, types and counts, never a tensor.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-# A live check runs in the failing process; past this it is abandoned (a daemon thread).
-VERIFY_SECONDS = 10.0
+from peft_why.kb.checks._live import VERIFY_SECONDS, verify_from_frames
+
+__all__ = ["VERIFY_SECONDS", "verify_live"]
+# Evidence lines shown under the verdict (the check's own list is already capped).
+EVIDENCE_LINES = 8
 
 
 def verify_live(exc: BaseException, entry_id: str, *, seconds: float = VERIFY_SECONDS) -> str:
-    """Run ``entry_id``'s check on the model found in ``exc``'s frames; one line saying what it found.
+    """Run ``entry_id``'s check on what ``exc``'s frames hold; a verdict line plus its evidence.
 
-    Bounded: a check still running after ``seconds`` is abandoned. Never raises.
+    Bounded (see the module docstring). Never raises.
     """
-    import threading
-
-    import peft_why
-
     try:
-        find_models, verify = peft_why.find_models, peft_why.verify
-    except (AttributeError, ImportError):
-        return "  Verify: live checks are not available in this peft-why"
-    models = find_models(exc)
-    if not models:
+        objects, findings = verify_from_frames(exc, [entry_id], seconds=seconds)
+    except Exception as err:
+        return f"  Verify: the check failed ({type(err).__name__})"
+    if not (objects.models or objects.peft_configs or objects.adapter_dirs):
         return "  Verify: no model found in the failing frames (nothing to check)"
-    found = models[0]
-    outcome: list[Any] = []
+    result = findings.get(entry_id)
+    if result is None:
+        return f"  Verify: {entry_id} has no check"
+    used = [line.split(":", 1)[0] for line in objects.summary()]
+    lines = [f"  Verify ({', '.join(used)}): {result.status}: {result.message}"]
+    if result.status in ("confirmed", "not-confirmed"):
+        lines += [f"    - {line}" for line in _evidence(result.evidence)]
+    return "\n".join(lines)
 
-    def run() -> None:
-        try:
-            outcome.append(verify(entry_id, found.model))
-        except Exception as err:  # a check must not reach our own thread hook
-            outcome.append(err)
 
-    worker = threading.Thread(target=run, name="peft-why-verify", daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if not outcome:
-        return f"  Verify: the check did not finish within {seconds:.0f} s; skipped"
-    result = outcome[0]
-    if isinstance(result, Exception):
-        return f"  Verify: the check failed ({type(result).__name__}: {result})"
-    where = found.where.rsplit(": ", 1)[-1]
-    return f"  Verify ({where}): {result.status}: {result.message}"
+def _evidence(items: Any) -> list[str]:
+    listed = [str(item) for item in items]
+    return listed[:EVIDENCE_LINES] + (
+        [f"… and {len(listed) - EVIDENCE_LINES} more"] if len(listed) > EVIDENCE_LINES else []
+    )

@@ -1,0 +1,74 @@
+"""Verify on a live failure: the checks of the matched entries, on the objects in the failing frames.
+
+What ``install(verify=True)`` and ``diagnose_exception(verify=True)`` share. The checks run one after
+another in a daemon thread of the failing process; all of them together get ``seconds`` (after the
+frame scan's own ``_frames.SCAN_SECONDS``), and whatever has not finished by then is reported as
+skipped, so the host's exit is never held for long. Never raises.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from types import TracebackType
+
+from ._core import ERROR, Finding
+from ._frames import FrameObjects, find_objects
+from ._runner import check_name, load_check, verify
+
+# All live checks of one failure together; past this they are abandoned (a daemon thread).
+VERIFY_SECONDS = 10.0
+# A check's exception text is cut here (it may hold a tensor's repr).
+MAX_MESSAGE_CHARS = 200
+
+
+def verify_from_frames(
+    error: BaseException | TracebackType | None,
+    entry_ids: Sequence[str],
+    *,
+    seconds: float = VERIFY_SECONDS,
+    objects: FrameObjects | None = None,
+) -> tuple[FrameObjects, dict[str, Finding]]:
+    """Run the check of each entry (those that have one) on the objects in ``error``'s frames.
+
+    Returns:
+        What the frames held, and entry id → finding for every entry with a check (``error``
+        when the check raised or did not finish in time). Entries without a check are left out.
+    """
+    found = objects if objects is not None else find_objects(error)
+    wanted = [entry for entry in dict.fromkeys(entry_ids) if load_check(check_name(entry)) is not None]
+    context = found.context()
+    if found.models:
+        context["origin"] = {"model": found.models[0].where}
+    results: dict[str, Finding] = {}
+    deadline = time.monotonic() + seconds
+
+    def run() -> None:
+        for entry in wanted:
+            if time.monotonic() > deadline:
+                return
+            model = context.get("model")
+            rest = {key: value for key, value in context.items() if key != "model"}
+            try:
+                results[entry] = verify(entry, model, **rest)
+            except Exception as exc:  # verify catches a check's own errors; this is belt and braces
+                results[entry] = Finding(entry, ERROR, _short(f"the check failed ({type(exc).__name__}: {exc})"))
+
+    worker = threading.Thread(target=run, name="peft-why-verify", daemon=True)
+    worker.start()
+    worker.join(max(0.0, deadline - time.monotonic()))
+    done = dict(results)  # the worker may still be writing
+    for entry in wanted:
+        if entry not in done:
+            done[entry] = Finding(
+                entry, ERROR, f"the check did not finish within {seconds:.0f} s; skipped", check=check_name(entry)
+            )
+        elif done[entry].status == ERROR:
+            done[entry] = Finding(**{**done[entry].to_dict(), "message": _short(done[entry].message), "evidence": ()})
+    return found, done
+
+
+def _short(text: str) -> str:
+    first = text.splitlines()[0] if text else text
+    return first if len(first) <= MAX_MESSAGE_CHARS else first[: MAX_MESSAGE_CHARS - 1] + "…"
