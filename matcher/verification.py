@@ -57,3 +57,36 @@ def _verdict_rank(diagnosis: Diagnosis) -> int:
     if diagnosis.verification is None:
         return UNVERIFIED
     return VERDICT_ORDER.get(str(diagnosis.verification.get("status")), UNVERIFIED)
+
+
+def verify_candidates(
+    diagnoses: Sequence[Diagnosis],
+    *,
+    model: str | None,
+    adapter: str | None,
+    device: str = "auto",
+    python: str | None = None,
+    timeout: float = 600.0,
+    family_of: Callable[[str], str | None] | None = None,
+) -> tuple[list[Diagnosis], list[Any], str]:
+    """``match --verify``: the checks of the candidates within reach, against ONE load of the model.
+
+    The model and adapter are loaded once, in a child interpreter (``python``, else this one), and
+    every candidate's check runs there (``kb.checks._isolated.verify_many_in_subprocess``).
+
+    Returns:
+        The diagnoses re-ranked by verdict (``with_verification``), the findings in that order,
+        and the child's stderr (its ``peft-why: ...`` lines name bad inputs, one line each).
+    """
+    from peft_why.kb.checks import has_check
+    from peft_why.kb.checks._isolated import verify_many_in_subprocess
+    from peft_why.kb.checks._runner import check_name
+
+    checked = [d.id for d in within_reach(diagnoses, family_of) if has_check(check_name(d.id))]
+    if not checked:
+        return list(diagnoses), [], ""
+    findings, stderr = verify_many_in_subprocess(
+        checked, model=model, adapter=adapter, device=device, python=python, timeout=timeout
+    )
+    ranked = with_verification(diagnoses, {entry: finding.to_dict() for entry, finding in findings.items()})
+    return ranked, [findings[d.id] for d in ranked if d.id in findings], stderr
