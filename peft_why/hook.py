@@ -54,7 +54,9 @@ def install(
 
     Args:
         warnings: also match PEFT/transformers warnings as they are shown, once per warning.
-        verify: run the matched entry's check on the live model (``None``: ``PEFT_WHY_VERIFY=1``).
+        verify: run the matched entry's check on what the failing frames hold: the model, PEFT
+            config, adapter folder, trainer and training arguments; 1 s to look, 10 s to check,
+            then abandoned (``None``: ``PEFT_WHY_VERIFY=1``).
         report: also write an issue-ready Markdown report (see ``peft_why.report``) to a temp file.
         stages: matcher stages the hook may use (regex and fuzzy by default: cheap and bounded).
 
