@@ -31,8 +31,7 @@ def verify_live(exc: BaseException, entry_id: str, *, seconds: float = VERIFY_SE
     result = findings.get(entry_id)
     if result is None:
         return f"  Verify: {entry_id} has no check"
-    used = [line.split(":", 1)[0] for line in objects.summary()]
-    lines = [f"  Verify ({', '.join(used)}): {result.status}: {result.message}"]
+    lines = [f"  Verify ({', '.join(objects.names())}): {result.status}: {result.message}"]
     if result.status in ("confirmed", "not-confirmed"):
         lines += [f"    - {line}" for line in _evidence(result.evidence)]
     return "\n".join(lines)

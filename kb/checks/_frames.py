@@ -82,13 +82,13 @@ class FrameObjects:
             found["training_args"] = getattr(found["trainer"], "args", None)
         return found
 
-    def summary(self) -> list[str]:
-        """One short line per object found (variable names and types only)."""
-        items = [(m.where, m.model) for m in self.models[:1]]
-        items += [(o.where, o.value) for o in (*self.peft_configs[:1], *self.trainers[:1], *self.training_args[:1])]
-        lines = [f"{where.rsplit(': ', 1)[-1]}: {type(value).__name__}" for where, value in items]
-        lines += [f"{o.where.rsplit(': ', 1)[-1]}: adapter folder" for o in self.adapter_dirs[:1]]
-        return lines
+    def names(self) -> list[str]:
+        """The variable names of the objects ``context()`` passes on (``model``, ``peft_config``, …)."""
+        firsts = [item.where for item in self.models[:1]]
+        firsts += [
+            item[0].where for item in (self.peft_configs, self.adapter_dirs, self.trainers, self.training_args) if item
+        ]
+        return [where.rsplit(": ", 1)[-1] for where in firsts]
 
 
 def find_objects(

@@ -39,6 +39,7 @@ def verify_from_frames(
     found = objects if objects is not None else find_objects(error)
     wanted = [entry for entry in dict.fromkeys(entry_ids) if load_check(check_name(entry)) is not None]
     context = found.context()
+    model = context.pop("model", None)
     if found.models:
         context["origin"] = {"model": found.models[0].where}
     results: dict[str, Finding] = {}
@@ -48,10 +49,8 @@ def verify_from_frames(
         for entry in wanted:
             if time.monotonic() > deadline:
                 return
-            model = context.get("model")
-            rest = {key: value for key, value in context.items() if key != "model"}
             try:
-                results[entry] = verify(entry, model, **rest)
+                results[entry] = verify(entry, model, **context)
             except Exception as exc:  # verify catches a check's own errors; this is belt and braces
                 results[entry] = Finding(entry, ERROR, _short(f"the check failed ({type(exc).__name__}: {exc})"))
 
@@ -62,7 +61,7 @@ def verify_from_frames(
     for entry in wanted:
         if entry not in done:
             done[entry] = Finding(
-                entry, ERROR, f"the check did not finish within {seconds:.0f} s; skipped", check=check_name(entry)
+                entry, ERROR, f"the check did not finish within {seconds:g} s; skipped", check=check_name(entry)
             )
         elif done[entry].status == ERROR:
             done[entry] = Finding(**{**done[entry].to_dict(), "message": _short(done[entry].message), "evidence": ()})

@@ -552,3 +552,38 @@ def test_diagnose_exception_with_verify_attaches_the_finding_from_the_frames() -
     assert verified[0].id == "target-modules-not-found"
     assert verified[0].verification is not None and verified[0].verification["status"] == "confirmed"
     assert verified[0].to_dict()["verification"]["message"] == "1 target_modules match no module: c_attn"
+
+
+def test_live_checks_are_abandoned_at_their_budget_and_a_raising_one_is_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+    import time
+
+    from peft import LoraConfig, get_peft_model
+
+    from peft_why.kb.checks import eval_mode_dropout, target_modules_not_found
+    from peft_why.kb.checks._live import verify_from_frames
+
+    release = threading.Event()
+
+    def stuck(ctx: Any) -> Any:
+        release.wait(30)
+        raise RuntimeError("released")
+
+    def boom(ctx: Any) -> Any:
+        raise RuntimeError("x" * 500)
+
+    monkeypatch.setattr(target_modules_not_found, "check", stuck)
+    monkeypatch.setattr(eval_mode_dropout, "check", boom)
+    try:
+        get_peft_model(tiny(), LoraConfig(target_modules=["c_attn"]))
+    except ValueError as exc:
+        started = time.monotonic()
+        try:
+            _, found = verify_from_frames(exc, ["eval-mode-dropout", "target-modules-not-found"], seconds=0.5)
+        finally:
+            release.set()
+    assert time.monotonic() - started < 5
+    assert found["target-modules-not-found"].message == "the check did not finish within 0.5 s; skipped"
+    assert found["eval-mode-dropout"].status == "error" and len(found["eval-mode-dropout"].message) <= 200
