@@ -18,6 +18,8 @@ from ._runner import check_name
 
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_worker.py")
 MARKER = "PEFT_WHY_FINDING "
+# ``match --verify``: no check's default share of the timeout is shorter than this.
+MIN_CHECK_SECONDS = 30.0
 
 
 def verify_in_subprocess(
@@ -39,7 +41,7 @@ def verify_in_subprocess(
     """
     findings, stderr = verify_many_in_subprocess(
         [entry_id], model=model, adapter=adapter, device=device, dtype=dtype,
-        trust_remote_code=trust_remote_code, python=python, timeout=timeout,
+        trust_remote_code=trust_remote_code, python=python, timeout=timeout, check_seconds=timeout,
     )  # fmt: skip
     return findings[entry_id], stderr
 
@@ -58,14 +60,17 @@ def verify_many_in_subprocess(
 ) -> tuple[dict[str, Finding], str]:
     """Load ``model``/``adapter`` ONCE in a child interpreter and run the check of every entry there.
 
-    ``timeout`` bounds the whole child; ``check_seconds`` each check inside it (the worker's
-    ``CHECK_SECONDS`` by default). A check that raises or hangs costs its own finding only.
+    ``timeout`` bounds the whole child; ``check_seconds`` each check inside it (by default an equal
+    share of ``timeout``, one share kept for loading, at least ``MIN_CHECK_SECONDS``). A check that
+    raises or hangs costs its own finding only.
 
     Returns:
         entry id → finding for every entry asked (``error`` for those the child never answered),
         and the child's stderr (``peft-why: ...`` lines say what went wrong with the inputs).
     """
     wanted = list(dict.fromkeys(entry_ids))
+    if check_seconds is None:
+        check_seconds = max(MIN_CHECK_SECONDS, timeout / (len(wanted) + 1))
     request = {
         "entry_ids": wanted, "model": model, "adapter": adapter, "device": device, "dtype": dtype,
         "trust_remote_code": trust_remote_code, "check_seconds": check_seconds,

@@ -23,7 +23,7 @@ import traceback
 from typing import Any
 
 MARKER = "PEFT_WHY_FINDING "
-# Each check's own limit inside the worker (the caller's timeout bounds the whole worker).
+# Each check's own limit when the request names none (the caller's timeout bounds the whole worker).
 CHECK_SECONDS = 120.0
 
 
