@@ -108,7 +108,9 @@ def _format_option(func: Any) -> Any:
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 @click.option("--python", "python", default=None, help="Use the package versions installed in this interpreter.")
 @click.option("--installed", is_flag=True, help="Use the package versions installed beside peft-why.")
-@click.option("--verify", "run_verify", is_flag=True, help="Run the best match's check on --model/--adapter.")
+@click.option(
+    "--verify", "run_verify", is_flag=True, help="Run the top matches' checks on --model/--adapter and re-rank."
+)
 @click.option("--model", "model", metavar="PATH", help="With --verify: the base model folder (or cached hub name).")
 @click.option("--adapter", "adapter", metavar="PATH", help="With --verify: the adapter folder.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", help="With --verify.")
@@ -130,8 +132,9 @@ def match_command(
 ) -> None:
     """Match pasted tracebacks, error lines or symptom sentences (FILES, or stdin) to known failures.
 
-    With --verify, the best match's check then runs on your model (--model/--adapter; in the
-    interpreter given by --python when set) and says whether that fault is present.
+    With --verify, the checks of the top matches (up to three) then run on your model, loaded
+    once (--model/--adapter; in the interpreter given by --python when set): a confirmed fault
+    moves first, a not-confirmed one moves last, and each says what it found.
     """
     from .inputs import read_sources
     from .render import render_json, render_markdown, render_text
@@ -151,9 +154,9 @@ def match_command(
         result = _match_one(
             source.name, source.text, source.error, top, stage_list, kb_dirs, debug_trace, debug, versions
         )
-        finding = None
+        findings: list[Any] = []
         if run_verify and result.diagnoses:
-            result, finding = _with_verification(result, model, adapter, device, python)
+            result, findings = _with_verification(result, model, adapter, device, python)
         results.append(result)
         if fmt == "json":
             render_json(result, sys.stdout)
@@ -161,28 +164,41 @@ def match_command(
             render_markdown(result, entries, sys.stdout, paste=source.text)
         else:
             render_text(result, entries, sys.stdout, show_source=len(files) > 1, paste=source.text)
-        if finding is not None and fmt != "json":
+        if findings and fmt != "json":
             from .verify_cmd import render_finding
 
-            render_finding(finding, sys.stdout)
+            for finding in findings:
+                render_finding(finding, sys.stdout)
         sys.stdout.flush()
     sys.exit(exit_code(results))
 
 
 def _with_verification(
     result: MatchResult, model: str | None, adapter: str | None, device: str, python: str | None
-) -> tuple[MatchResult, Any]:
-    """Run the best match's check; the finding goes into the JSON row and is returned for text output."""
+) -> tuple[MatchResult, list[Any]]:
+    """Verify the candidates within reach of the best on one load of the model, and re-rank.
+
+    Each verified match carries its finding; the row keeps ``verification`` (the first verified
+    match's, the best's before) for readers of the older JSON.
+    """
     import dataclasses
 
-    from .verify_cmd import verify_top_match
+    from peft_why.matcher.diagnose import get_kb
+    from peft_why.matcher.verification import family_lookup, verify_candidates
 
-    best = result.diagnoses[0].id
-    finding = verify_top_match(best, model=model, adapter=adapter, device=device, python=python, timeout=600)
-    if finding is None:
-        click.echo(f"peft-why: {best} has no verification check", err=True)
-        return result, None
-    return dataclasses.replace(result, verification=finding.to_dict()), finding
+    kb, _ = get_kb()
+    ranked, findings, stderr = verify_candidates(
+        result.diagnoses, model=model, adapter=adapter, device=device, python=python, timeout=600,
+        family_of=family_lookup(kb.entries),
+    )  # fmt: skip
+    for line in dict.fromkeys(stderr.splitlines()):
+        if line.startswith("peft-why:"):
+            click.echo(line, err=True)
+    if not findings:
+        click.echo(f"peft-why: {result.diagnoses[0].id} has no verification check", err=True)
+        return result, []
+    row = next(d.verification for d in ranked if d.verification is not None)
+    return dataclasses.replace(result, diagnoses=tuple(ranked), verification=row), findings
 
 
 def _versions(python: str | None, installed: bool) -> dict[str, str] | None:

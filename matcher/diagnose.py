@@ -202,10 +202,28 @@ def diagnose_exception(
     top: int = 3,
     stages: Sequence[str] | None = None,
     kb_dirs: Sequence[str] = (),
+    verify: bool = False,
 ) -> list[Diagnosis]:
-    """Diagnose a live exception (the hook's way in), including its chained causes."""
+    """Diagnose a live exception (the hook's way in), including its chained causes.
+
+    With ``verify``, the checks of the candidates within reach of the best run on what the failing
+    frames hold (model, PEFT config, adapter folder, trainer, training arguments), bounded in time
+    (``kb.checks._live``); each diagnosis whose check ran carries ``verification``, and the list is
+    re-ranked by verdict (``matcher.verification``).
+    """
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return diagnose_text(text, top=top, stages=stages, kb_dirs=kb_dirs, versions=installed_versions())
+    found = diagnose_text(text, top=top, stages=stages, kb_dirs=kb_dirs, versions=installed_versions())
+    if not (verify and found):
+        return found
+    from peft_why.kb.checks._live import verify_from_frames
+
+    from .verification import family_lookup, with_verification, within_reach
+
+    kb, _ = get_kb(kb_dirs)
+    reach = within_reach(found, family_lookup(kb.entries))
+    checks = {d.id: entry_check(d.id, kb_dirs) for d in reach}
+    _objects, findings = verify_from_frames(exc, list(checks), checks=checks)
+    return with_verification(found, {entry: f.to_dict() for entry, f in findings.items()})
 
 
 def interpreter_versions(python: str) -> dict[str, str]:

@@ -43,19 +43,27 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """A KB entry that explains the paste, with a score in 0..1 and the evidence behind it."""
+    """A KB entry that explains the paste, with a score in 0..1 and the evidence behind it.
+
+    ``verification`` is the finding of the entry's check (``Finding.to_dict()``) when it ran on the
+    user's model (``match --verify``, ``diagnose_exception(verify=True)``); None otherwise.
+    """
 
     id: str
     title: str
     score: float
     confidence: str
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+    verification: dict[str, Any] | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "id": self.id,
             "title": self.title,
             "score": round(self.score, 4),
             "confidence": self.confidence,
             "evidence": [item.to_dict() for item in self.evidence],
         }
+        if self.verification is not None:  # additive: present only when a check ran
+            data["verification"] = self.verification
+        return data

@@ -11,6 +11,12 @@ off at run time.
 Importing this module changes nothing and imports only ``os`` and ``sys``: it
 runs at every interpreter start-up once ``peft-why hook install`` wrote its
 ``.pth`` line. The matcher is imported on the first failure.
+
+The hook's other jobs live beside it, each imported only when needed: ``_render`` (the
+printed block, stderr), ``_warnings``, ``_ipython``, ``_live`` (verification on the live
+objects), ``_report_file`` and ``_distributed`` (one diagnosis per job). Their public
+names are re-exported here (module ``__getattr__``), so ``peft_why.hook.format_diagnosis``
+and friends keep working without being imported at start-up.
 """
 
 from __future__ import annotations
@@ -21,26 +27,18 @@ import sys
 # Not ``typing.TYPE_CHECKING``: the .pth line imports this module at every start-up.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import logging
     import threading
     from collections.abc import Sequence
     from types import TracebackType
-    from typing import Any, Callable, Optional, TextIO
+    from typing import Any, Callable, Optional
 
+    from peft_why._warnings import WarningWatcher
     from peft_why.matcher.types import Diagnosis
 
     ExceptHook = Callable[[type[BaseException], BaseException, Optional[TracebackType]], Any]
 
 # Regex and fuzzy only: the slower stages (semantic) stay out of a crashing process.
 DEFAULT_STAGES: tuple[str, ...] = ("regex", "fuzzy")
-# A runner-up within this distance of the best score is worth a line.
-CLOSE_RUNNER_UP = 0.1
-# Loggers whose warnings ``install(warnings=True)`` matches (their records, not their output).
-WARNING_LOGGERS: tuple[str, ...] = ("transformers", "peft", "accelerate", "trl")
-# A distributed lock file older than this is from another job that reused the same key.
-STALE_LOCK_SECONDS = 24 * 3600
-# A live check runs in the failing process; past this it is abandoned (a daemon thread).
-VERIFY_SECONDS = 10.0
 
 _hook: _Hook | None = None
 
@@ -56,7 +54,9 @@ def install(
 
     Args:
         warnings: also match PEFT/transformers warnings as they are shown, once per warning.
-        verify: run the matched entry's check on the live model (``None``: ``PEFT_WHY_VERIFY=1``).
+        verify: run the matched entry's check on what the failing frames hold: the model, PEFT
+            config, adapter folder, trainer and training arguments; 1 s to look, 10 s to check,
+            then abandoned (``None``: ``PEFT_WHY_VERIFY=1``).
         report: also write an issue-ready Markdown report (see ``peft_why.report``) to a temp file.
         stages: matcher stages the hook may use (regex and fuzzy by default: cheap and bounded).
 
@@ -74,9 +74,12 @@ def install(
     threading.excepthook = hook.thread_hook
     if warnings:
         hook.watch_warnings()
-    shell = _running_ipython()
-    if shell is not None:
-        hook.wrap_ipython(shell)
+    if "IPython" in sys.modules:  # else no shell can be running, and _ipython need not load
+        from peft_why._ipython import running_ipython
+
+        shell = running_ipython()
+        if shell is not None:
+            hook.wrap_ipython(shell)
     _hook = hook
     return hook.previous
 
@@ -153,12 +156,8 @@ class _Hook:
         self.report = report
         self.stages = tuple(stages)
         self.active = True
-        self.seen_warnings: set[str] = set()
-        self.warned_entries: set[str] = set()
         self.busy = False
-        self._previous_showwarning: Callable[..., Any] | None = None
-        self._showwarning: Callable[..., Any] | None = None
-        self._log_handler: logging.Handler | None = None
+        self.warnings: WarningWatcher | None = None
         self.ipython_shell: Any = None
         self._ipython_display: Callable[..., Any] | None = None
 
@@ -196,14 +195,21 @@ class _Hook:
             return
         self.busy = True
         try:
+            from peft_why._distributed import first_in_job
+            from peft_why._render import format_diagnosis, use_color
+
             diagnoses = _diagnoses(exc, self.stages)
-            if not (diagnoses or self.report) or not _first_in_job(os.environ):
+            if not (diagnoses or self.report) or not first_in_job(os.environ):
                 return  # nothing to say, or another rank of this job already said it
             if diagnoses:
-                _write(format_diagnosis(diagnoses, color=_use_color(sys.stderr)))
+                _write(format_diagnosis(diagnoses, color=use_color(sys.stderr)))
                 if self.verify if self.verify is not None else _env_flag("PEFT_WHY_VERIFY"):
+                    from peft_why._live import verify_live
+
                     _write(verify_live(exc, diagnoses[0].id) + "\n")
             if self.report:
+                from peft_why._report_file import write_report
+
                 path = write_report(exc, diagnoses)
                 _write(f"peft-why: issue report written to {path}\n")
         except Exception as err:
@@ -211,115 +217,34 @@ class _Hook:
         finally:
             self.busy = False
 
-    # -- warnings ------------------------------------------------------------
+    # -- warnings (peft_why._warnings) ---------------------------------------
 
     def watch_warnings(self) -> None:
         """Match warnings as they are shown (``warnings`` module and the libraries' loggers)."""
-        import logging
-        import warnings
+        from peft_why._warnings import WarningWatcher
 
-        previous = warnings.showwarning
-
-        def showwarning(
-            message: Warning | str,
-            category: type[Warning],
-            filename: str,
-            lineno: int,
-            file: TextIO | None = None,
-            line: str | None = None,
-        ) -> None:
-            previous(message, category, filename, lineno, file, line)
-            self.on_warning(warnings.formatwarning(message, category, filename, lineno, ""))
-
-        self._previous_showwarning, self._showwarning = previous, showwarning
-        warnings.showwarning = showwarning
-        hook = self
-
-        class _Handler(logging.Handler):
-            def emit(self, record: logging.LogRecord) -> None:
-                last_resort = logging.lastResort
-                # Alone, we would swallow Python's last-resort output: the warning itself, on stderr.
-                alone = last_resort is not None and not self._handled_elsewhere(record)
-                if alone and last_resort is not None and record.levelno >= last_resort.level:
-                    last_resort.handle(record)
-                hook.on_warning(f"WARNING {record.name}: {record.getMessage()}")
-
-            def _handled_elsewhere(self, record: logging.LogRecord) -> bool:
-                logger: logging.Logger | None = logging.getLogger(record.name)
-                while logger is not None:
-                    if any(handler is not self for handler in logger.handlers):
-                        return True
-                    logger = logger.parent if logger.propagate else None
-                return False
-
-        self._log_handler = _Handler(logging.WARNING)
-        for name in WARNING_LOGGERS:
-            logging.getLogger(name).addHandler(self._log_handler)
-
-    def on_warning(self, text: str) -> None:
-        """Diagnose one shown warning; print each entry once per process. Never raises."""
-        if not self.active or self.busy or is_disabled() or text in self.seen_warnings:
-            return
-        self.seen_warnings.add(text)
-        self.busy = True
-        try:
-            from peft_why.matcher.diagnose import diagnose_text
-
-            found = diagnose_text(text, top=2, stages=self.stages)
-            if found and found[0].id not in self.warned_entries:
-                self.warned_entries.add(found[0].id)
-                _write(format_diagnosis(found, color=_use_color(sys.stderr), about="this warning"))
-        except Exception as err:
-            _write(f"peft-why: internal error ({type(err).__name__}: {err}); PEFT_WHY=0 turns the hook off\n")
-        finally:
-            self.busy = False
+        if self.warnings is None:
+            self.warnings = WarningWatcher(self)
+            self.warnings.watch()
 
     def restore_warnings(self) -> None:
-        import logging
-        import warnings
+        if self.warnings is not None:
+            self.warnings.restore()
 
-        if self._showwarning is not None and warnings.showwarning is self._showwarning:
-            warnings.showwarning = self._previous_showwarning  # type: ignore[assignment]
-        if self._log_handler is not None:
-            for name in WARNING_LOGGERS:
-                logging.getLogger(name).removeHandler(self._log_handler)
-
-    # -- IPython -------------------------------------------------------------
+    # -- IPython (peft_why._ipython) -----------------------------------------
 
     def wrap_ipython(self, shell: Any) -> None:
         """Follow IPython's traceback display (``_showtraceback``, as rich does); %debug, %tb still work."""
-        original = shell._showtraceback
-        hook = self
+        from peft_why._ipython import wrap
 
-        def _showtraceback(etype: type[BaseException], evalue: BaseException, stb: Any) -> Any:
-            result = original(etype, evalue, stb)
-            try:  # noqa: SIM105 (contextlib would be one more import at every start-up)
-                sys.stdout.flush()
-            except Exception:
-                pass
-            if hook.active and isinstance(evalue, Exception) and not is_disabled():
-                hook.after_traceback(evalue)
-            return result
-
-        self.ipython_shell, self._ipython_display = shell, _showtraceback
-        shell._showtraceback = _showtraceback
+        self.ipython_shell, self._ipython_display = shell, wrap(shell, self)
 
     def unwrap_ipython(self) -> None:
-        shell, ours = self.ipython_shell, self._ipython_display
-        if shell is not None and shell.__dict__.get("_showtraceback") is ours:
-            del shell._showtraceback  # the class's own method shows through again
+        if self.ipython_shell is not None:
+            from peft_why._ipython import unwrap
+
+            unwrap(self.ipython_shell, self._ipython_display)
         self.ipython_shell = self._ipython_display = None
-
-
-def _running_ipython() -> Any:
-    """The running IPython shell, if this process is one (IPython is never imported here)."""
-    ipython = sys.modules.get("IPython")
-    get = getattr(ipython, "get_ipython", None)
-    try:
-        shell = get() if get is not None else None
-    except Exception:
-        return None
-    return shell if shell is not None and hasattr(shell, "_showtraceback") else None
 
 
 def _diagnoses(exc: BaseException, stages: Sequence[str]) -> list[Diagnosis]:
@@ -329,111 +254,11 @@ def _diagnoses(exc: BaseException, stages: Sequence[str]) -> list[Diagnosis]:
     return found
 
 
-def format_diagnosis(diagnoses: Sequence[Diagnosis], *, color: bool = False, about: str = "this error") -> str:
-    """The block printed under a traceback: best entry, its fix, where to read more, a close runner-up."""
-    from peft_why.matcher.diagnose import get_kb
-
-    kb, _ = get_kb()
-    best = diagnoses[0]
-    entry = kb.get(best.id)
-    bold, dim, green, yellow, reset = ("\x1b[1m", "\x1b[2m", "\x1b[32m", "\x1b[33m", "\x1b[0m") if color else ("",) * 5
-    lines = [
-        "",
-        f"{bold}peft-why{reset} — {about} looks like: {bold}{best.title}{reset}",
-        f"  {dim}id{reset} {best.id}  ·  {best.confidence} confidence ({best.score:.2f})",
-    ]
-    if entry is not None:
-        lines.append(f"  {green}Fix:{reset} {entry.fix.summary}")
-    more = f"peft-why explain {best.id}"
-    link = docs_url(best.id)
-    lines.append(f"  {dim}More:{reset} {more}" + (f"  ·  {link}" if link else ""))
-    for other in diagnoses[1:2]:
-        if best.score - other.score <= CLOSE_RUNNER_UP:
-            lines.append(f"  {yellow}Runner-up:{reset} {other.title} ({other.id}, {other.score:.2f})")
-    return "\n".join(lines) + "\n"
-
-
-def verify_live(exc: BaseException, entry_id: str, *, seconds: float = VERIFY_SECONDS) -> str:
-    """Run ``entry_id``'s check on the model found in ``exc``'s frames; one line saying what it found.
-
-    Bounded: a check still running after ``seconds`` is abandoned. Never raises.
-    """
-    import threading
-
-    import peft_why
-
-    try:
-        find_models, verify = peft_why.find_models, peft_why.verify
-    except (AttributeError, ImportError):
-        return "  Verify: live checks are not available in this peft-why"
-    models = find_models(exc)
-    if not models:
-        return "  Verify: no model found in the failing frames (nothing to check)"
-    found = models[0]
-    outcome: list[Any] = []
-
-    def run() -> None:
-        try:
-            outcome.append(verify(entry_id, found.model))
-        except Exception as err:  # a check must not reach our own thread hook
-            outcome.append(err)
-
-    worker = threading.Thread(target=run, name="peft-why-verify", daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if not outcome:
-        return f"  Verify: the check did not finish within {seconds:.0f} s; skipped"
-    result = outcome[0]
-    if isinstance(result, Exception):
-        return f"  Verify: the check failed ({type(result).__name__}: {result})"
-    where = found.where.rsplit(": ", 1)[-1]
-    return f"  Verify ({where}): {result.status}: {result.message}"
-
-
-def docs_url(entry_id: str) -> str | None:
-    """The entry's page on the docs site, when ``PEFT_WHY_DOCS_URL`` names one."""
-    base = os.environ.get("PEFT_WHY_DOCS_URL", "").strip()
-    return f"{base.rstrip('/')}/entries/{entry_id}/" if base else None
-
-
-def write_report(exc: BaseException, diagnoses: Sequence[Diagnosis]) -> str:
-    """Write the issue-ready report for ``exc`` to a temp file; return its path."""
-    import tempfile
-    import time
-    import traceback
-
-    from peft_why.report import build_report, live_environment
-
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    markdown = build_report(text, diagnoses, live_environment())
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    fd, path = tempfile.mkstemp(prefix=f"peft-why-report-{stamp}-", suffix=".md")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(markdown)
-    return path
-
-
-def _use_color(stream: Any) -> bool:
-    """ANSI colour on a terminal unless ``NO_COLOR`` is set; ``FORCE_COLOR`` forces it."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    try:
-        return bool(stream.isatty())
-    except Exception:
-        return False
-
-
 def _write(text: str) -> None:
     """Everything the hook says goes to stderr (a host's piped stdout stays clean)."""
-    try:
-        stream = sys.stderr if sys.stderr is not None else sys.__stderr__
-        if stream is not None:
-            stream.write(text)
-            stream.flush()
-    except Exception:
-        pass
+    from peft_why._render import write
+
+    write(text)
 
 
 def _print_exception(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
@@ -444,63 +269,31 @@ def _print_exception(exc_type: type[BaseException], exc: BaseException, tb: Trac
         pass
 
 
-# -- distributed runs: one diagnosis per job per machine -----------------------
+# Public (and test-facing) names of the hook's parts, loaded on first use: this module
+# is imported at every interpreter start-up and must stay as cheap as ``os`` and ``sys``.
+_MOVED = {
+    "CLOSE_RUNNER_UP": "peft_why._render",
+    "format_diagnosis": "peft_why._render",
+    "docs_url": "peft_why._render",
+    "_use_color": ("peft_why._render", "use_color"),
+    "WARNING_LOGGERS": "peft_why._warnings",
+    "VERIFY_SECONDS": "peft_why._live",
+    "verify_live": "peft_why._live",
+    "write_report": "peft_why._report_file",
+    "STALE_LOCK_SECONDS": "peft_why._distributed",
+    "is_distributed": "peft_why._distributed",
+    "job_key": "peft_why._distributed",
+    "lock_path": "peft_why._distributed",
+    "_first_in_job": ("peft_why._distributed", "first_in_job"),
+    "_running_ipython": ("peft_why._ipython", "running_ipython"),
+}
 
 
-def is_distributed(env: Any) -> bool:
-    """Whether this process is one rank of several (torchrun, accelerate, deepspeed all set WORLD_SIZE)."""
-    try:
-        return int(env.get("WORLD_SIZE", "1") or "1") > 1
-    except ValueError:
-        return False
+def __getattr__(name: str) -> Any:
+    where = _MOVED.get(name)
+    if where is None:
+        raise AttributeError(f"module 'peft_why.hook' has no attribute {name!r}")
+    import importlib
 
-
-def job_key(env: Any, parent: int | None = None) -> str:
-    """What the ranks of one job on one machine share: the rendezvous and the launcher (parent) process."""
-    parent = os.getppid() if parent is None else parent
-    rendezvous = [env.get(name, "") for name in ("TORCHELASTIC_RUN_ID", "MASTER_ADDR", "MASTER_PORT")]
-    return "|".join([*rendezvous, str(parent), _process_start(parent)])
-
-
-def lock_path(env: Any, parent: int | None = None) -> str:
-    """The lock file the first failing rank of this job creates (in the temp dir: one per machine)."""
-    import hashlib
-    import tempfile
-
-    digest = hashlib.sha256(job_key(env, parent).encode()).hexdigest()[:20]
-    return os.path.join(tempfile.gettempdir(), f"peft-why-{digest}.lock")
-
-
-def _process_start(pid: int) -> str:
-    """The launcher's start time (Linux), so a reused pid is not the same job."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-            return stat.read().rsplit(")", 1)[-1].split()[19]
-    except (OSError, IndexError):
-        return ""
-
-
-def _first_in_job(env: Any) -> bool:
-    """True for a single process, and for the first rank of a job that gets here (an O_EXCL lock file)."""
-    if not is_distributed(env):
-        return True
-    import time
-
-    path = lock_path(env)
-    for _attempt in range(2):
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            try:
-                if time.time() - os.path.getmtime(path) > STALE_LOCK_SECONDS:
-                    os.unlink(path)
-                    continue
-            except OSError:
-                pass
-            return False
-        except OSError:
-            return True  # no usable temp dir: a duplicate beats silence
-        with os.fdopen(fd, "w") as lock:
-            lock.write(f"{os.getpid()} rank {env.get('RANK', '?')}\n")
-        return True
-    return False
+    module_name, attr = where if isinstance(where, tuple) else (where, name)
+    return getattr(importlib.import_module(module_name), attr)

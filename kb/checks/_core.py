@@ -79,7 +79,9 @@ class CheckContext:
     """What a check may look at. Any field may be missing; a check answers not-applicable then.
 
     ``phase`` is ``training`` or ``inference``; ``requested`` is true when the user asked for this
-    one check (``verify``), false when it runs as part of ``diagnose``.
+    one check (``verify``), false when it runs as part of ``diagnose``. ``trainer`` and
+    ``training_args`` come from a live failure's frames (a transformers/trl Trainer and its
+    TrainingArguments); ``origin`` says where each live object was found (``name: file:line``).
     """
 
     model: Any = None
@@ -90,6 +92,9 @@ class CheckContext:
     tokenizer: Any = None
     peft_config: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    trainer: Any = None
+    training_args: Any = None
+    origin: dict[str, str] = field(default_factory=dict)
 
 
 def finding(

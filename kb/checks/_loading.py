@@ -141,11 +141,32 @@ def load(
 
             loaded.model = PeftModel.from_pretrained(base, loaded.adapter_dir, is_trainable=trainable)
         except Exception as exc:  # the fault being verified may be what breaks loading
-            loaded.notes.append(f"the adapter did not load ({type(exc).__name__}: {str(exc)[:300]}); "
-                                "checked the base model and the adapter files")  # fmt: skip
+            loaded.notes.append(adapter_failure(loaded.adapter_dir, exc))
+            # peft injects its layers into the base before reading the weights: check a clean base.
+            loaded.model = load_base(folder, device=device, dtype=dtype, trust_remote_code=trust_remote_code)
     if trainable:
         loaded.model.train()
     return loaded
+
+
+def adapter_failure(adapter_dir: str, exc: BaseException) -> str:
+    """One line on why the adapter did not load; an adapter made for another base model says so."""
+    import re
+
+    text = str(exc)
+    mismatch = re.search(
+        r"size mismatch for (\S+?): copying a param with shape (torch\.Size\(\[[^\]]*\]\)) from checkpoint, "
+        r"the shape in current model is (torch\.Size\(\[[^\]]*\]\))",
+        text,
+    )
+    if mismatch:
+        name, saved, here = mismatch.groups()
+        return (
+            f"the adapter {adapter_dir} was made for another base model ({name}: {saved} saved, {here} here); "
+            "checked the base model alone and the adapter files"
+        )
+    first = " ".join(text.split())[:200]
+    return f"the adapter did not load ({type(exc).__name__}: {first}); checked the base model and the adapter files"
 
 
 def load_base(folder: str, *, device: str, dtype: str, trust_remote_code: bool) -> Any:

@@ -78,7 +78,7 @@ def run_check(name: str, ctx: CheckContext, *, entry_id: str | None = None) -> F
 
 
 def _context(model: Any, phase: str, requested: bool, context: dict[str, Any]) -> CheckContext:
-    known = {"adapter_dir", "base_dir", "tokenizer", "peft_config"}
+    known = {"adapter_dir", "base_dir", "tokenizer", "peft_config", "trainer", "training_args", "origin"}
     fields = {key: context.pop(key) for key in list(context) if key in known}
     return CheckContext(model=model, phase=phase, requested=requested, extra=context, **fields)
 
@@ -100,7 +100,8 @@ def diagnose(
             Checks whose fault belongs to the other phase answer not-applicable.
         entries: restrict to these entry ids (or check names); default all.
         deadline: a ``time.monotonic()`` value; checks not started by then answer not-applicable.
-        **context: ``adapter_dir``, ``base_dir``, ``tokenizer``, ``peft_config`` when available.
+        **context: ``adapter_dir``, ``base_dir``, ``tokenizer``, ``peft_config``, ``trainer``,
+            ``training_args`` when available (see ``CheckContext``).
 
     Returns:
         One Finding per check run, confirmed ones first.

@@ -1,7 +1,9 @@
 """target-modules-not-found: target_modules name layers this model does not have.
 
 Counts, per pattern, the model's modules it matches (peft's rule: a name matches a module when it is
-the module's full name or its last dotted part; a string is a full-match regex).
+the module's full name or its last dotted part; a string is a full-match regex). When a name matches
+nothing, the evidence lists the leaf names LoRA could wrap here, by layer type, so the right names are
+one glance away (GPT-2's attention is a ``Conv1D`` named ``c_attn``, not a Linear ``q_proj``).
 """
 
 from __future__ import annotations
@@ -26,8 +28,18 @@ from .api import (
 )
 
 ENTRY = "target-modules-not-found"
-FIX = "Pick names that exist in this model: print(sorted({n.rsplit('.', 1)[-1] for n, _ in model.named_modules()}))"
+FIX = (
+    "Pick names from the adaptable layers listed (Conv1D layers, as in GPT-2, also need fan_in_fan_out=True), "
+    'or target_modules="all-linear"'
+)
 PEFT_PARTS = ("lora_", "base_layer", "modules_to_save", "original_module", "lora_dropout", "lora_magnitude")
+# Layer classes LoRA can wrap, matched by class name along the MRO (no bitsandbytes import needed).
+# Quantized linears come first: they subclass torch.nn.Linear but are reported under their own name.
+ADAPTABLE = (
+    "Linear4bit", "Linear8bitLt", "QuantLinear", "HQQLinear", "Conv1D", "Conv1d", "Conv2d", "Conv3d",
+    "Embedding", "MultiheadAttention", "Linear",
+)  # fmt: skip
+NAMES_PER_TYPE = 12
 
 
 def check(ctx: CheckContext) -> Finding:
@@ -40,13 +52,12 @@ def check(ctx: CheckContext) -> Finding:
     if not configs:
         return finding(ENTRY, NOT_APPLICABLE, "no adapter config with target_modules")
     if ctx.model is not None:
-        names = _module_names(base_model_of(unwrap(ctx.model)))
+        model = base_model_of(unwrap(ctx.model))
     else:
         model = _meta_model(ctx.base_dir)
         if model is None:
             return finding(ENTRY, NOT_APPLICABLE, "no model (or base model config) to match the names against")
-        names = _module_names(model)
-    leaves = sorted({name.rsplit(".", 1)[-1] for name in names})
+    names = _module_names(model)
     counts, missing = [], []
     for adapter, config in configs.items():
         targets = config_value(config, "target_modules")
@@ -68,10 +79,43 @@ def check(ctx: CheckContext) -> Finding:
             ENTRY,
             CONFIRMED,
             f"{len(missing)} target_modules match no module: {', '.join(map(str, missing))}",
-            [*counts, "module names here: " + ", ".join(sample(leaves, 12))],
+            [*counts, *adaptable_by_type(model)],
             FIX,
         )
     return finding(ENTRY, NOT_CONFIRMED, "every target_modules entry matches a module", counts, FIX)
+
+
+def adaptable_by_type(model: Any) -> list[str]:
+    """One line per adaptable layer type: ``Conv1D (6): c_attn, c_fc, c_proj`` (leaf names, sorted)."""
+    by_type: dict[str, set[str]] = {}
+    counts: dict[str, int] = {}
+    for name, module in model.named_modules():
+        if not name or any(part.startswith(PEFT_PARTS) for part in name.split(".")):
+            continue
+        kind = layer_type(module)
+        if kind is not None:
+            by_type.setdefault(kind, set()).add(name.rsplit(".", 1)[-1])
+            counts[kind] = counts.get(kind, 0) + 1
+    if not by_type:
+        return ["no layer here that LoRA can wrap (Linear, Conv1D, Conv2d, Embedding, quantized Linear)"]
+    return [
+        f"{kind} ({counts[kind]}): {', '.join(sample(sorted(leaves), NAMES_PER_TYPE))}"
+        for kind, leaves in sorted(by_type.items(), key=lambda item: ADAPTABLE.index(item[0]))
+    ]
+
+
+def layer_type(module: Any) -> str | None:
+    """The adaptable type of a layer, by class name along its MRO; None when LoRA cannot wrap it.
+
+    A LoRA wrapper (peft's ``lora.Linear``, which has ``base_layer``) is reported as its base layer.
+    """
+    base = getattr(module, "base_layer", None)
+    if base is not None:
+        return layer_type(base)
+    for klass in type(module).__mro__:
+        if klass.__name__ in ADAPTABLE:
+            return klass.__name__
+    return None
 
 
 def _module_names(model: Any) -> list[str]:

@@ -5,6 +5,7 @@ The check runs in a child interpreter, so each model-loading case costs one torc
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import pickle
@@ -163,3 +164,133 @@ def test_match_verify_runs_the_best_matchs_check_on_the_adapter(folders: dict[st
 def test_match_verify_needs_a_model_or_adapter() -> None:
     result = CliRunner().invoke(cli, ["match", "--verify", "-"], input="x")
     assert result.exit_code == 2 and "--verify needs --model" in result.stderr
+
+
+# -- differential verification: every candidate within reach, one load of the model ----------------
+
+DIFFER = "results differ between training and inference after loading the adapter\n"
+CHEAP_STAGES = ["--stages", "regex,lexical,fuzzy"]  # the same top three as with semantic, and no model
+
+
+def _match_verify(args: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, dict[str, Any], str, int]:
+    """``match --json --verify ARGS`` on DIFFER: exit code, the row, stderr, and how many workers ran."""
+    import subprocess
+
+    from peft_why.kb.checks import _isolated
+
+    runs: list[Any] = []
+    real_run = subprocess.run
+
+    def counting_run(*a: Any, **k: Any) -> Any:
+        runs.append(a)
+        return real_run(*a, **k)
+
+    monkeypatch.setattr(_isolated.subprocess, "run", counting_run)
+    result = CliRunner().invoke(cli, ["match", "--json", "--verify", *CHEAP_STAGES, *args, "-"], input=DIFFER)
+    return result.exit_code, json.loads(result.stdout.splitlines()[0]), result.stderr, len(runs)
+
+
+def test_match_verify_checks_the_candidates_on_one_load_and_reranks(
+    folders: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = ["--model", folders["base"], "--adapter", folders["fresh"], "--device", "cpu"]
+    code, row, _, workers = _match_verify(args, monkeypatch)
+    assert code == 0 and workers == 1
+    ids = [m["id"] for m in row["matches"]]
+    # unverified order: no-trainable-params, empty-adapter-saved, trained-adapter-loaded-with-get-peft-model
+    assert ids == ["trained-adapter-loaded-with-get-peft-model", "empty-adapter-saved", "no-trainable-params"]
+    first, unchecked, demoted = row["matches"]
+    assert first["verification"]["status"] == "confirmed" and "LoRA B" in first["verification"]["message"]
+    assert "verification" not in unchecked  # no check for that entry
+    assert demoted["verification"]["status"] == "not-confirmed" and "trainable" in demoted["verification"]["message"]
+    assert row["verification"] == first["verification"]  # the row-level field, for older readers
+
+
+def test_match_verify_output_follows_the_documented_schema(
+    folders: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parents[2] / "docs/schema/match-result.schema.json").read_text())
+    args = ["--model", folders["base"], "--adapter", folders["fresh"], "--device", "cpu"]
+    _, row, _, _ = _match_verify(args, monkeypatch)
+    jsonschema.validate(row, schema)
+    traced = CliRunner().invoke(cli, ["match", "--json", "--debug-trace", "-"], input=DIFFER)
+    jsonschema.validate(json.loads(traced.stdout), schema)
+    broken = {**row, "matches": [{**row["matches"][0], "verification": {"status": "maybe"}}]}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)
+
+
+def test_match_verify_a_folder_that_is_not_a_model_is_one_line(
+    folders: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    args = ["--model", str(tmp_path), "--adapter", folders["fresh"], "--device", "cpu"]
+    code, row, err, workers = _match_verify(args, monkeypatch)
+    assert code == 0 and workers == 1  # exit codes are the matcher's; verification never changes them
+    lines = [line for line in err.splitlines() if "config.json" in line]
+    assert lines == [f"peft-why: could not load: {tmp_path} has no config.json (not a transformers model folder)"]
+    verdicts = {m["id"]: m.get("verification", {}).get("status") for m in row["matches"]}
+    assert verdicts["trained-adapter-loaded-with-get-peft-model"] == "error"
+    assert verdicts["no-trainable-params"] == "error"
+
+
+def test_match_verify_an_adapter_of_another_base_is_one_line(
+    folders: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import torch
+    import transformers
+    from peft import LoraConfig, get_peft_model
+
+    wider = transformers.LlamaForCausalLM(transformers.LlamaConfig(**{**LLAMA, "hidden_size": 48}))
+    torch.manual_seed(1)
+    get_peft_model(wider, LoraConfig(r=4, target_modules=["q_proj"])).save_pretrained(str(tmp_path / "wide"))
+    args = ["--model", folders["base"], "--adapter", str(tmp_path / "wide"), "--device", "cpu"]
+    code, row, err, _ = _match_verify(args, monkeypatch)
+    assert code == 0
+    lines = [line for line in err.splitlines() if "another base model" in line]
+    assert len(lines) == 1 and "torch.Size([4, 48]) saved, torch.Size([4, 32]) here" in lines[0]
+    assert all("verification" in m for m in row["matches"] if m["id"] != "empty-adapter-saved")
+
+
+def test_worker_runs_the_other_checks_when_one_raises_and_one_hangs(
+    folders: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+    import threading
+
+    from peft_why.kb.checks import _worker
+
+    package = _worker._package()
+    raising = importlib.import_module(f"{package}.eval_mode_dropout")
+    hanging = importlib.import_module(f"{package}.dtype_mismatch")
+    release = threading.Event()
+
+    def boom(ctx: Any) -> Any:
+        raise RuntimeError("a check bug")
+
+    def stuck(ctx: Any) -> Any:
+        release.wait(30)
+        raise RuntimeError("released")
+
+    monkeypatch.setattr(raising, "check", boom)
+    monkeypatch.setattr(hanging, "check", stuck)
+    entries = ["eval-mode-dropout", "dtype-mismatch", "trained-adapter-loaded-with-get-peft-model"]
+    request = {"entry_ids": entries, "model": folders["base"], "adapter": folders["fresh"], "device": "cpu",
+               "check_seconds": 1}  # fmt: skip
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(request)))
+    try:
+        assert _worker.main() == 0
+    finally:
+        release.set()
+    out, err = capsys.readouterr()
+    found = [json.loads(line[len(_worker.MARKER) :]) for line in out.splitlines() if line.startswith(_worker.MARKER)]
+    assert [(f["entry_id"], f["status"]) for f in found] == [
+        ("eval-mode-dropout", "error"),
+        ("dtype-mismatch", "error"),
+        ("trained-adapter-loaded-with-get-peft-model", "confirmed"),
+    ]
+    assert "RuntimeError: a check bug" in found[0]["message"]
+    assert found[1]["message"] == "the check did not finish within 1 s; skipped"
+    assert len([line for line in err.splitlines() if line.startswith("peft-why: eval-mode-dropout:")]) == 1
+    assert len([line for line in err.splitlines() if line.startswith("peft-why: dtype-mismatch:")]) == 1

@@ -210,3 +210,145 @@ sys.exit(gpu_verify.main())
     assert done.returncode == 0, done.stderr[-2000:]
     assert "[('trained-adapter-loaded-with-get-peft-model', 'confirmed')]" in done.stdout, done.stdout
     assert "needs a CUDA device" in done.stdout
+
+
+def test_find_objects_brings_config_trainer_arguments_and_adapter_folder(tmp_path: Path) -> None:
+    from peft import LoraConfig
+
+    from peft_why.kb.checks._frames import find_objects
+
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text("{}")
+
+    class TrainingArguments:  # named like transformers' class; only the name along the MRO matters
+        output_dir = "out"
+
+    class SFTConfig(TrainingArguments):
+        pass
+
+    class MyTrainer:
+        def __init__(self, model: Any, args: Any) -> None:
+            self.model, self.args = model, args
+
+    def fail(trainer: MyTrainer, config: Any, path: str) -> None:
+        raise ValueError("boom")
+
+    model, config, args = tiny(), LoraConfig(target_modules=["query_key_value"]), SFTConfig()
+    try:
+        fail(MyTrainer(model, args), config, str(adapter))
+    except ValueError as exc:
+        found = find_objects(exc)
+    context = found.context()
+    assert context["model"] is model and context["peft_config"] is config
+    assert context["training_args"] is args and isinstance(context["trainer"], MyTrainer)
+    assert context["adapter_dir"] == str(adapter)
+    assert verify("target-modules-not-found", **context).status == "confirmed"
+
+
+def test_a_half_built_peft_model_yields_the_users_model() -> None:
+    from peft import LoraConfig, get_peft_model
+
+    from peft_why.kb.checks._frames import find_objects
+
+    model = tiny()
+    try:
+        get_peft_model(model, LoraConfig(target_modules=["c_attn"]))
+    except ValueError as exc:
+        found = find_objects(exc)
+    assert found.models[0].model is model and found.models[0].where.endswith(": model")
+    assert list(found.peft_configs[0].value.target_modules) == ["c_attn"]
+
+
+def test_find_objects_never_raises_and_respects_its_budget() -> None:
+    from peft_why.kb.checks._frames import find_objects
+
+    class Hostile:
+        def __getattr__(self, name: str) -> Any:
+            raise RuntimeError("no attributes here")
+
+    def fail(thing: Any, model: Any) -> None:
+        raise ValueError("boom")
+
+    model = tiny()
+    try:
+        fail(Hostile(), model)
+    except ValueError as exc:
+        assert find_objects(exc).context() == {"model": model}
+        assert find_objects(exc, seconds=0).models == []
+
+
+def test_target_modules_lists_adaptable_layers_by_type_quantized_by_class_name() -> None:
+    import torch
+
+    from peft_why.kb.checks.target_modules_not_found import adaptable_by_type, layer_type
+
+    class Linear4bit(torch.nn.Linear):  # bitsandbytes' class name, without bitsandbytes
+        pass
+
+    class Net(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.query = Linear4bit(4, 4)
+            self.conv = torch.nn.Conv2d(1, 1, 1)
+            self.emb = torch.nn.Embedding(4, 4)
+            self.norm = torch.nn.LayerNorm(4)
+
+    net = Net()
+    assert layer_type(net.query) == "Linear4bit" and layer_type(net.norm) is None
+    assert adaptable_by_type(net) == ["Linear4bit (1): query", "Conv2d (1): conv", "Embedding (1): emb"]
+    from peft import LoraConfig
+
+    result = verify("target-modules-not-found", net, peft_config=LoraConfig(target_modules=["q_proj"]))
+    assert result.status == "confirmed" and "Linear4bit (1): query" in result.evidence
+
+
+def test_diagnose_exception_with_verify_attaches_the_finding_from_the_frames() -> None:
+    from peft import LoraConfig, get_peft_model
+
+    from peft_why.matcher.diagnose import diagnose_exception
+
+    try:
+        get_peft_model(tiny(), LoraConfig(target_modules=["c_attn"]))
+    except ValueError as exc:
+        plain = diagnose_exception(exc, stages=["regex"])
+        verified = diagnose_exception(exc, stages=["regex"], verify=True)
+    assert plain[0].verification is None and "verification" not in plain[0].to_dict()
+    assert verified[0].id == "target-modules-not-found"
+    assert verified[0].verification is not None and verified[0].verification["status"] == "confirmed"
+    assert verified[0].to_dict()["verification"]["message"] == "1 target_modules match no module: c_attn"
+
+
+def test_live_checks_are_abandoned_at_their_budget_and_a_raising_one_is_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+    import time
+
+    from peft import LoraConfig, get_peft_model
+
+    from peft_why.kb.checks import eval_mode_dropout, target_modules_not_found
+    from peft_why.kb.checks._live import verify_from_frames
+
+    release = threading.Event()
+
+    def stuck(ctx: Any) -> Any:
+        release.wait(30)
+        raise RuntimeError("released")
+
+    def boom(ctx: Any) -> Any:
+        raise RuntimeError("x" * 500)
+
+    monkeypatch.setattr(target_modules_not_found, "check", stuck)
+    monkeypatch.setattr(eval_mode_dropout, "check", boom)
+    try:
+        get_peft_model(tiny(), LoraConfig(target_modules=["c_attn"]))
+    except ValueError as exc:
+        started = time.monotonic()
+        try:
+            _, found = verify_from_frames(exc, ["eval-mode-dropout", "target-modules-not-found"], seconds=0.5)
+        finally:
+            release.set()
+    assert time.monotonic() - started < 5
+    assert found["target-modules-not-found"].message == "the check did not finish within 0.5 s; skipped"
+    assert found["eval-mode-dropout"].status == "error" and len(found["eval-mode-dropout"].message) <= 200

@@ -76,3 +76,22 @@ _DISTRIBUTED = ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"
 def with_install(code: str, args: str = "") -> str:
     """``code`` preceded by ``peft_why.install(args)``."""
     return f"import peft_why\npeft_why.install({args})\n" + code
+
+
+# LoRA names copied from another architecture, on tiny models built from configs (no downloads).
+GPT2_WRONG_TARGETS = """\
+from transformers import GPT2Config, GPT2LMHeadModel
+from peft import LoraConfig, get_peft_model
+model = GPT2LMHeadModel(GPT2Config(n_layer=2, n_embd=32, n_head=2, vocab_size=128, n_positions=64))
+model = get_peft_model(model, LoraConfig(target_modules=["q_proj", "v_proj"]))
+"""
+LLAMA_WRONG_TARGETS = """\
+from transformers import LlamaConfig, LlamaForCausalLM
+from peft import LoraConfig, get_peft_model
+config = LlamaConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                     num_key_value_heads=2, vocab_size=128, max_position_embeddings=64)
+lora = LoraConfig(r=4, target_modules=["query_key_value"])
+def build():
+    return get_peft_model(LlamaForCausalLM(config), lora)
+build()
+"""

@@ -15,7 +15,18 @@ import pytest
 from peft_why import hook
 from tests.venvs import throwaway_venv as make_throwaway_venv
 
-from .scripts import DIAGNOSIS, ENTRY, KNOWN, UNRELATED, WARNING_ENTRY, clean_env, run_python, with_install
+from .scripts import (
+    DIAGNOSIS,
+    ENTRY,
+    GPT2_WRONG_TARGETS,
+    KNOWN,
+    LLAMA_WRONG_TARGETS,
+    UNRELATED,
+    WARNING_ENTRY,
+    clean_env,
+    run_python,
+    with_install,
+)
 
 # The same script with and without the hook: HOOK=1 installs it, so line numbers agree.
 Completed = subprocess.CompletedProcess[str]
@@ -319,6 +330,25 @@ def test_verify_runs_the_entrys_check_on_the_live_model(tmp_path: Path) -> None:
 def test_verify_without_a_model_in_the_frames_says_so(tmp_path: Path) -> None:
     done = run_python(with_install(KNOWN, "verify=True"), tmp_path)
     assert "Verify: no model found in the failing frames" in done.stderr.split(DIAGNOSIS, 1)[1]
+
+
+def test_verify_uses_the_lora_config_in_the_frames_on_gpt2(tmp_path: Path) -> None:
+    done = run_python(with_install(GPT2_WRONG_TARGETS, "verify=True"), tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.rstrip().count("not found in the base model") == 1  # the original traceback, once
+    added = done.stderr.split(DIAGNOSIS, 1)[1]
+    assert "Verify (model, peft_config): confirmed: 2 target_modules match no module: q_proj, v_proj" in added
+    assert "[default] q_proj: 0 modules" in added
+    assert "Conv1D (8): c_attn, c_fc, c_proj" in added and "Embedding (2): wpe, wte" in added
+    assert "tensor(" not in added and "Parameter containing" not in added
+
+
+def test_verify_names_the_linear_layers_of_a_llama(tmp_path: Path) -> None:
+    done = run_python(with_install(LLAMA_WRONG_TARGETS, "verify=True"), tmp_path)
+    added = done.stderr.split(DIAGNOSIS, 1)[1]
+    assert "confirmed: 1 target_modules match no module: query_key_value" in added
+    assert "Linear (15): down_proj, gate_proj, k_proj, lm_head, o_proj, q_proj, up_proj, v_proj" in added
+    assert "Embedding (1): embed_tokens" in added and "Conv1D" not in added
 
 
 def test_jupyter_kernel_shows_the_diagnosis_after_the_error(tmp_path: Path) -> None:
