@@ -59,7 +59,17 @@ def _version_message() -> str:
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value and not ctx.resilient_parsing:
         click.echo(_version_message())
+        _warn_if_mixed_checkout()
         ctx.exit(0)
+
+
+def _warn_if_mixed_checkout() -> None:
+    """One stderr line when the current directory's checkout is not the one whose code runs."""
+    from peft_why.checkout import mixed_checkout_warning
+
+    warning = mixed_checkout_warning()
+    if warning:
+        click.echo(warning, err=True)
 
 
 @click.group(cls=DefaultGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
@@ -321,6 +331,7 @@ def kb_lint_command(kb_dirs: tuple[str, ...], no_js: bool) -> None:
     """Check every entry strictly: schema, ids, examples, patterns (Python and JavaScript). Exit 2 on problems."""
     from peft_why.kb.lint import lint
 
+    _warn_if_mixed_checkout()
     report = lint(kb_dirs, javascript=not no_js)
     for problem in report.problems:
         click.echo(str(problem))
