@@ -17,7 +17,7 @@ export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_PROGRESS_BARS := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: demo check test lint typecheck setup clean-venv onnx vectors versions bench bench-all eval
+.PHONY: demo check test lint typecheck setup clean-venv onnx vectors versions calibrate bench bench-all eval
 
 # The semantic stage's query encoder: an ONNX export of the packaged MiniLM (~90 MB, never committed),
 # built into the venv so a fresh clone's `make test` has it. The run-time path needs no torch.
@@ -45,7 +45,8 @@ onnx: $(ONNX)
 $(ONNX): $(STAMP) scripts/export_onnx.py
 	$(BIN)/python scripts/export_onnx.py $(ONNX)
 
-# The shipped entries' vectors (committed; rerun after changing entries, checked by tests/matcher/test_semantic.py).
+# The shipped entries' vectors (committed; rerun after changing entries, checked by tests/matcher/test_semantic.py
+# and, through the manifest's provenance header, tests/test_provenance.py).
 vectors: $(STAMP)
 	$(BIN)/python scripts/build_vectors.py
 
@@ -55,10 +56,15 @@ SRC ?= /tmp/research/src
 versions: $(STAMP)
 	$(BIN)/python scripts/build_version_table.py --src $(SRC)
 
+# fuse's Platt constants and their provenance header, fitted on bench/heldout: paste the printed lines into
+# matcher/fuse.py (tests/test_provenance.py says when the held-out set or the weights changed since).
+calibrate: $(STAMP) $(ONNX)
+	$(BIN)/python bench/calibrate.py bench/heldout
+
 bench: $(STAMP) $(ONNX)
 	$(BIN)/python bench/bench_matcher.py
 
-# Every benchmark in one table (copied to docs/performance.md).
+# Every benchmark in one table, headed by its provenance line (copy both to docs/performance.md).
 bench-all: $(STAMP) $(ONNX)
 	$(BIN)/python bench/run_all.py
 
