@@ -133,8 +133,12 @@ def redact(text: str, *, user: str | None = None, hosts: Sequence[str] = ()) -> 
 
 
 def redact_paste(text: str) -> str:
-    """:func:`redact`, then the paste-page cap: a long paste keeps its end, from a line start."""
-    text = redact(text)
+    """:func:`redact`, then the paste-page cap (:func:`cap_paste`): what a ``#q=`` link may carry."""
+    return cap_paste(redact(text))
+
+
+def cap_paste(text: str) -> str:
+    """At most ``MAX_PASTE_CHARS``: a long paste keeps its end (the error), from a line start when one is near."""
     if len(text) > MAX_PASTE_CHARS:
         text = text[-MAX_PASTE_CHARS:]
         cut = text.find("\n")

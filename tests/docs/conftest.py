@@ -27,12 +27,15 @@ import pytest
 from peft_why.kb.loader import KnowledgeBase, load_kb
 from peft_why.kb.schema import Entry
 
+from ..secret_corpus import CORPUS
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / ".artifacts"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 REDACT_PROBE = (
     'File "/home/alice/train.py", line 3, in <module>\n'
-    "OSError: hf_AbCdEfGhIjKlMnOpQrStUv rejected for alice@example.com (C:\\Users\\alice\\cache)"
+    "OSError: hf_AbCdEfGhIjKlMnOpQrStUv rejected for alice@example.com (C:\\Users\\alice\\cache)\n"
+    + "\n".join(case.text for case in CORPUS)  # every secret shape, through the page's own #q= handling
 )
 TARGET_MODULES_QUERY = "Target modules {'q_proj'} not found"
 

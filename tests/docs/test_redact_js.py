@@ -13,7 +13,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from peft_why.redact import MAX_PASTE_CHARS, redact_secrets
+from peft_why.redact import cap_paste, redact_secrets
 
 from ..secret_corpus import CORPUS, KEEP, paste_with_every_secret
 from .conftest import ROOT, needs_node
@@ -33,12 +33,7 @@ def _hook_table_script(tmp_path: Path) -> Path:
 
 
 def _python_side(text: str) -> str:
-    text = redact_secrets(text)
-    if len(text) > MAX_PASTE_CHARS:
-        text = text[-MAX_PASTE_CHARS:]
-        cut = text.find("\n")
-        text = text[cut + 1 :] if 0 <= cut < 200 else text
-    return text
+    return cap_paste(redact_secrets(text))
 
 
 @needs_node
