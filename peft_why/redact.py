@@ -42,6 +42,9 @@ class Rule(NamedTuple):
 
 # Order matters: key blocks and whole credentials before the generic shapes that would cut them
 # (a URL's user:password@host before the e-mail rule, Authorization headers before "bearer").
+# Every pattern must stay linear on a long run of its own characters (JavaScript has no regex timeout):
+# a pattern that scans a run starts only where the run starts (a look-behind), or after a literal prefix;
+# tests/peft_why/test_redact.py times each rule on such runs.
 RULES: tuple[Rule, ...] = (
     Rule(
         "private-key-block",
@@ -51,7 +54,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "url-credentials",
-        "\\b([A-Za-z][A-Za-z0-9+.\\-]*://)[^ \\t\\r\\n/?#@'\"<>]+@",
+        "(?<![A-Za-z0-9+.\\-])([A-Za-z][A-Za-z0-9+.\\-]{0,30}://)[^ \\t\\r\\n/?#@'\"<>]+@",
         "",
         "$1<redacted>@",
     ),
@@ -80,7 +83,12 @@ RULES: tuple[Rule, ...] = (
         "i",
         "$1$2$3<redacted>",
     ),
-    Rule("email", "\\b[A-Za-z0-9._%+\\-]+@[A-Za-z0-9.\\-]+\\.[A-Za-z]{2,}\\b", "", "<email>"),
+    Rule(
+        "email",  # starts only where a run of address characters starts: a long dotted run stays linear
+        "(?<![A-Za-z0-9._%+\\-])[A-Za-z0-9._%+\\-]{1,64}@[A-Za-z0-9.\\-]+\\.[A-Za-z]{2,}\\b",
+        "",
+        "<email>",
+    ),
     Rule("home-posix", "(?<![A-Za-z0-9_.])/(?:home|Users)/[^/ \\t\\r\\n\"':]+", "", "~"),
     Rule("home-windows", "\\b[A-Za-z]:\\\\Users\\\\[^\\\\ \\t\\r\\n\"':]+", "i", "~"),
     Rule("home-root", "(?<![A-Za-z0-9_.])/root(?=/)", "", "~"),
@@ -133,8 +141,28 @@ def redact(text: str, *, user: str | None = None, hosts: Sequence[str] = ()) -> 
 
 
 def redact_paste(text: str) -> str:
-    """:func:`redact`, then the paste-page cap (:func:`cap_paste`): what a ``#q=`` link may carry."""
-    return cap_paste(redact(text))
+    """:func:`redact`, then the paste-page cap (:func:`cap_paste`): what a ``#q=`` link may carry.
+
+    Only the paste's tail can reach the link, so only the tail is redacted (a 1 MB log costs
+    milliseconds, not seconds): the last ``REDACT_WINDOW`` characters from a line start, reaching
+    back to a private-key block that begins before them, so no key body loses its BEGIN line.
+    """
+    return cap_paste(redact(_tail(text)))
+
+
+REDACT_WINDOW = 16 * MAX_PASTE_CHARS
+
+
+def _tail(text: str) -> str:
+    if len(text) <= REDACT_WINDOW:
+        return text
+    start = len(text) - REDACT_WINDOW
+    line = text.find("\n", start)
+    start = line + 1 if line >= 0 else start
+    begin = text.rfind("-----BEGIN", 0, start)
+    if begin >= 0 and text.find("-----END", begin, start) < 0:
+        start = begin
+    return text[start:]
 
 
 def cap_paste(text: str) -> str:

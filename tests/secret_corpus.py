@@ -101,3 +101,21 @@ KEEP: tuple[str, ...] = (
 def paste_with_every_secret() -> str:
     """The whole corpus as one paste, one case per line, ending with an error line nothing matches."""
     return "\n".join(case.text for case in CORPUS) + "\nZeroDivisionError: division by zero in step 7\n"
+
+
+# Long runs of the characters the patterns scan: a pattern that restarts inside a run is quadratic here
+# (40 KB of "a." took 18 s before the e-mail rule was anchored at run starts). JavaScript has no timeout.
+LONG_RUNS: tuple[str, ...] = (
+    "a." * 20000,
+    "http://" + "a-" * 20000,
+    "1." * 20000,
+    "a_" * 20000,
+    "token_" * 8000,
+    "a:" * 20000,
+    "x://" * 10000,
+    "a@" * 20000,
+    "%." * 20000,
+    ("eyJ" + "a" * 10 + ".") * 3000,
+    "Authorization:" + " " * 40000,
+    "-----BEGIN PRIVATE KEY-----" * 1500,
+)
