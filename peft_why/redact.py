@@ -12,7 +12,8 @@ JavaScript's ``RegExp`` read the same way: no inline flags (case-insensitivity i
 the end of the text, ``$1`` in replacements. ``tests/docs/test_redact_js.py`` runs the JS
 loop on the secrets corpus and demands the same output as :func:`redact_secrets`.
 
-Import-light: only ``re`` at import time (the exception hook and ``--json`` load it).
+Import-light: only ``re`` and ``functools`` at import time, and the patterns compile on first
+use (the exception hook and ``--json`` load this module).
 """
 
 from __future__ import annotations
@@ -111,12 +112,14 @@ def _compiled(rule: Rule) -> tuple[re.Pattern[str], str]:
     return re.compile(rule.pattern, flags), _PLACEHOLDER.sub(r"\\g<\1>", rule.replacement)
 
 
-_COMPILED = tuple(_compiled(rule) for rule in RULES)
+@functools.cache  # compiled on first use: importing this module (the --json path does) stays free
+def _compiled_rules() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple(_compiled(rule) for rule in RULES)
 
 
 def redact_secrets(text: str) -> str:
     """Apply the shared table, in order: exactly what the paste page's ``redact.js`` does."""
-    for pattern, replacement in _COMPILED:
+    for pattern, replacement in _compiled_rules():
         text = pattern.sub(replacement, text)
     return text
 
