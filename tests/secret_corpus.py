@@ -116,6 +116,8 @@ LONG_RUNS: tuple[str, ...] = (
     "a@" * 20000,
     "%." * 20000,
     ("eyJ" + "a" * 10 + ".") * 3000,
+    "eyJ-" * 10000,
+    "a-b." * 10000,
     "Authorization:" + " " * 40000,
     "-----BEGIN PRIVATE KEY-----" * 1500,
 )

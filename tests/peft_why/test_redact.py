@@ -19,7 +19,7 @@ from peft_why.redact import (
 
 from ..secret_corpus import CORPUS, KEEP, KEY_BODY, LONG_RUNS, SecretCase
 
-LINEAR_SECONDS = 3.0  # each run takes ~0.1 s; a quadratic pattern takes 10-20 s on it
+LINEAR_SECONDS = 1.5  # each run takes ~0.1 s; a quadratic pattern takes 2-20 s on one
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=[case.name for case in CORPUS])
