@@ -1,7 +1,12 @@
-# Two commands do all set-up on a fresh clone:
-#   make demo   builds .venv/ (if needed) and runs peft-why on a bundled example
-#   make test   builds .venv/ (if needed) and runs the whole test suite
-# .venv/ is reused while constraints.txt, pyproject.toml and requirements-dev.txt are unchanged.
+# Set-up and the gate on a fresh clone:
+#   make demo           builds .venv/ (if needed) and runs peft-why on a bundled example
+#   make check          the gate, as CI runs it (.ci/run): browser-deps, ruff, ruff format, mypy --strict,
+#                       kb lint, the whole test suite
+#   make test           builds .venv/ (if needed) and runs the whole test suite (no system packages)
+#   make browser-deps   the docs browser tests' system packages (apt, as root) and playwright-core (npm);
+#                       says what it installs and why before doing it
+# .venv/ is reused while constraints.txt, pyproject.toml and requirements-dev.txt are unchanged; a rebuild
+# is announced before .venv/ is removed (KEEP_VENV=1 stops there instead).
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -12,7 +17,7 @@ export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_PROGRESS_BARS := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: demo test lint typecheck setup clean-venv onnx vectors versions bench bench-all eval
+.PHONY: demo check test lint typecheck setup clean-venv onnx vectors versions calibrate bench bench-all eval
 
 # The semantic stage's query encoder: an ONNX export of the packaged MiniLM (~90 MB, never committed),
 # built into the venv so a fresh clone's `make test` has it. The run-time path needs no torch.
@@ -23,7 +28,11 @@ setup: $(STAMP)
 # torch goes in FIRST and pinned: installing peft into a venv without torch pulls a multi-GB CUDA build.
 $(STAMP): constraints.txt pyproject.toml requirements-dev.txt
 	@if [ -f $(VENV)/.constraints ] && ! cmp -s $(VENV)/.constraints constraints.txt; then \
-		echo "constraints.txt changed: rebuilding $(VENV)"; rm -rf $(VENV); fi
+		echo "setup: constraints.txt differs from the copy $(VENV)/ was built with ($(VENV)/.constraints):"; \
+		diff $(VENV)/.constraints constraints.txt | sed -n 's/^[<>] /    /p' | head -20; \
+		if [ -n "$(KEEP_VENV)" ]; then echo "setup: KEEP_VENV is set: leaving $(VENV)/ alone; stopping" >&2; exit 1; fi; \
+		echo "setup: removing $(CURDIR)/$(VENV)/ and rebuilding it (set KEEP_VENV=1 to stop here instead)"; \
+		rm -rf $(VENV); fi
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade "pip>=24" "setuptools>=69" wheel
 	$(BIN)/python -m pip install -q --disable-pip-version-check torch==2.13.0
@@ -36,7 +45,8 @@ onnx: $(ONNX)
 $(ONNX): $(STAMP) scripts/export_onnx.py
 	$(BIN)/python scripts/export_onnx.py $(ONNX)
 
-# The shipped entries' vectors (committed; rerun after changing entries, checked by tests/matcher/test_semantic.py).
+# The shipped entries' vectors (committed; rerun after changing entries, checked by tests/matcher/test_semantic.py
+# and, through the manifest's provenance header, tests/test_provenance.py).
 vectors: $(STAMP)
 	$(BIN)/python scripts/build_vectors.py
 
@@ -46,10 +56,15 @@ SRC ?= /tmp/research/src
 versions: $(STAMP)
 	$(BIN)/python scripts/build_version_table.py --src $(SRC)
 
+# fuse's Platt constants and their provenance header, fitted on bench/heldout: paste the printed lines into
+# matcher/fuse.py (tests/test_provenance.py says when the held-out set or the weights changed since).
+calibrate: $(STAMP) $(ONNX)
+	$(BIN)/python bench/calibrate.py bench/heldout
+
 bench: $(STAMP) $(ONNX)
 	$(BIN)/python bench/bench_matcher.py
 
-# Every benchmark in one table (copied to docs/performance.md).
+# Every benchmark in one table, headed by its provenance line (copy both to docs/performance.md).
 bench-all: $(STAMP) $(ONNX)
 	$(BIN)/python bench/run_all.py
 
@@ -62,6 +77,15 @@ demo: $(STAMP)
 test: $(STAMP) $(ONNX)
 	$(BIN)/python -m pytest -q
 
+# The gate (README, .ci/run): cheapest first, so a style slip fails in seconds. CI=true turns the docs
+# tests' and kb lint's "node/chromium missing" skips into failures; browser-deps installs them first.
+check: $(STAMP) $(ONNX) browser-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/peft-why kb lint
+	$(MAKE) --no-print-directory typecheck
+	$(BIN)/python -m pytest -q
+
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/peft-why kb lint
 
@@ -72,11 +96,13 @@ typecheck: $(STAMP)
 	cd .typecheck && ../$(BIN)/mypy --config-file ../pyproject.toml -p peft_why
 
 clean-venv:
+	@echo "clean-venv: removing $(CURDIR)/$(VENV)/ (the next make rebuilds it)"
 	rm -rf $(VENV)
 
-# Docs browser tests (tests/docs): chromium from apt and playwright-core from npm, each skipped when present.
+# Docs browser tests (tests/docs): chromium, a CJK font, node/npm from apt (as root or with sudo) and
+# playwright-core from npm, each skipped when present. An explicit step: `make check` and CI run it,
+# `make test` does not (its docs tests then skip and say why). It prints what it installs before it does.
 .PHONY: browser-deps docs
-test: browser-deps
 browser-deps:
 	.ci/browser-deps.sh
 

@@ -1,6 +1,7 @@
 """Fit the fused score's calibration (Platt scaling) on labelled folders; never on the devset.
 
-Usage: python bench/calibrate.py bench/heldout   (prints CALIBRATION for matcher/fuse.py)
+Usage: python bench/calibrate.py bench/heldout   (make calibrate; prints CALIBRATION and
+CALIBRATION_PROVENANCE for matcher/fuse.py: paste both, with ABSTAIN_BELOW if --weights moved it)
 
 Data: the raw fused top-1 score of each case and whether it is right (any answer on a
 ``none`` case is wrong). The map is monotonic, so it changes no ranking, only what a
@@ -14,10 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+
 from peft_why.matcher.diagnose import get_kb, get_vectors, stage_candidates
 from peft_why.matcher.evaluate import load_cases
 from peft_why.matcher.fuse import DEFAULT_WEIGHTS, IDENTITY, fuse
 from peft_why.matcher.parse import parse
+
+GENERATOR_VERSION = 1  # bump when the fit changes (label smoothing, steps, what is fitted)
 
 
 def top_scores(folders: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -81,6 +86,9 @@ def main() -> None:
     a, b = fit(x, y)
     print(f"{len(y)} top-1 answers, {int(y.sum())} right")
     print(f"CALIBRATION = ({a:.3f}, {b:.3f})")
+    from provenance import expected
+
+    print(f"CALIBRATION_PROVENANCE = {expected('matcher/fuse.py calibration')!r}")
     for raw in (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0):
         print(f"  raw {raw:.1f} -> {1 / (1 + np.exp(-(a * raw + b))):.3f}")
 

@@ -2,7 +2,8 @@
 
 Usage: .venv/bin/python bench/run_all.py [--runs N] [--quick]        (make bench-all)
 
-Prints one table; copy it to docs/performance.md with the machine it came from.
+Prints one table, headed by its provenance line (the benchmark scripts' hash, checked by
+tests/test_provenance.py); copy both to docs/performance.md with the machine it came from.
 Timings are medians; these machines are shared, so compare rows of one run, not runs.
 """
 
@@ -18,8 +19,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
 from bench_matcher import REGEX_PASTE, SEMANTIC_PASTE, SENTENCES, big_kb_latency, warm_latency
+from provenance import performance_comment
+
+GENERATOR_VERSION = 1  # bump when the table's rows or their meaning change
 
 Row = tuple[str, str, str, str]
 
@@ -160,6 +165,8 @@ def main() -> None:
         else ""
     )
     print(f"machine: {os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; median of {args.runs} runs")
+    print(performance_comment())
+    print()  # Markdown ends the comment's HTML block at a blank line: without it the table would not render
     print(f"| {'measure':<62} | {'median (wall / peak RSS)':>26} | {'ratio':>10} | {'target':>16} |")
     print(f"|{'-' * 64}|{'-' * 28}|{'-' * 12}|{'-' * 18}|")
     for name, value, ratio, target in rows:

@@ -62,7 +62,17 @@ def _version_message() -> str:
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value and not ctx.resilient_parsing:
         click.echo(_version_message())
+        _warn_if_mixed_checkout()
         ctx.exit(0)
+
+
+def _warn_if_mixed_checkout() -> None:
+    """One stderr line when the current directory's checkout is not the one whose code runs."""
+    from peft_why.checkout import mixed_checkout_warning
+
+    warning = mixed_checkout_warning()
+    if warning:
+        click.echo(warning, err=True)
 
 
 @click.group(cls=DefaultGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
@@ -255,20 +265,26 @@ def _match_one(
 ) -> MatchResult:
     from peft_why.matcher.diagnose import diagnose_text
     from peft_why.matcher.parse import parse
+    from peft_why.redact import redact, redact_tree
+
+    from .report import redacted_diagnosis
 
     if error is not None or text is None:
         click.echo(f"peft-why: {error}", err=True)
         return MatchResult(name, "error", error=error)
     try:
         diagnoses = diagnose_text(text, top=top, stages=stages, kb_dirs=kb_dirs, versions=versions)
-        trace = parse(text).to_dict() if debug_trace else None
+        # --debug-trace echoes the paste: parse the redacted text (the normalised copy masks digits, which
+        # would hide a token's shape from the redactor), then redact what parsing derived from it
+        trace = redact_tree(parse(redact(text)).to_dict()) if debug_trace else None
     except Exception as exc:
         if debug:
             raise
-        message = f"{name}: internal error: {type(exc).__name__}: {exc}"
+        message = redact(f"{name}: internal error: {type(exc).__name__}: {exc}")
         click.echo(f"peft-why: {message} (rerun with --debug for details)", err=True)
         return MatchResult(name, "error", error=message)
-    return MatchResult(name, "matched" if diagnoses else "no-match", tuple(diagnoses), trace=trace)
+    found = tuple(redacted_diagnosis(d) for d in diagnoses)
+    return MatchResult(name, "matched" if diagnoses else "no-match", found, trace=trace)
 
 
 @cli.command("explain")
@@ -336,6 +352,7 @@ def kb_lint_command(kb_dirs: tuple[str, ...], no_js: bool) -> None:
     """Check every entry strictly: schema, ids, examples, patterns (Python and JavaScript). Exit 2 on problems."""
     from peft_why.kb.lint import lint
 
+    _warn_if_mixed_checkout()
     report = lint(kb_dirs, javascript=not no_js)
     for problem in report.problems:
         click.echo(str(problem))

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from typing import IO, TYPE_CHECKING
 from urllib.parse import quote
 
 from peft_why.matcher.types import Diagnosis
+from peft_why.redact import MAX_PASTE_CHARS as MAX_PASTE_CHARS  # re-exported: the cap the links keep to
+from peft_why.redact import redact_paste as redact_paste
 
 from .report import MatchResult
 
@@ -21,31 +22,12 @@ if TYPE_CHECKING:  # pydantic stays out of the --json path (the compiled KB cach
     from peft_why.kb.model import Entry
 
 CLOSE_RUNNER_UP = 0.1
-# The paste page (docs/paste/paste.js) applies the same redaction and cap to a #q= fragment.
-MAX_PASTE_CHARS = 6000
-_REDACTIONS = (
-    (re.compile(r"\bhf_[A-Za-z0-9]{8,}"), "hf_<redacted>"),
-    (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"), "<email>"),
-    (re.compile(r"(/home/|/Users/|[A-Za-z]:\\Users\\)[^\s/\\\"']+"), r"\1<user>"),
-)
 
 
 def docs_link(entry_id: str) -> str | None:
     """The entry's page on the docs site, when ``PEFT_WHY_DOCS_URL`` names one."""
     base = os.environ.get("PEFT_WHY_DOCS_URL", "").strip()
     return f"{base.rstrip('/')}/entries/{entry_id}/" if base else None
-
-
-def redact_paste(text: str) -> str:
-    """Hugging Face tokens, e-mail addresses and home-directory user names out; a long paste keeps its end."""
-    for pattern, replacement in _REDACTIONS:
-        text = pattern.sub(replacement, text)
-    if len(text) > MAX_PASTE_CHARS:
-        text = text[-MAX_PASTE_CHARS:]
-        cut = text.find("\n")
-        if 0 <= cut < 200:
-            text = text[cut + 1 :]
-    return text
 
 
 def paste_link(text: str | None) -> str | None:

@@ -6,10 +6,12 @@ may add fields, never change these.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 from peft_why.matcher.types import Diagnosis
+from peft_why.redact import redact
 
 SCHEMA_VERSION = 1
 
@@ -38,6 +40,12 @@ class MatchResult:
         if self.verification is not None:
             data["verification"] = self.verification
         return data
+
+
+def redacted_diagnosis(diagnosis: Diagnosis) -> Diagnosis:
+    """The diagnosis with each evidence line redacted: a stage may quote the paste (a span, a line)."""
+    evidence = tuple(dataclasses.replace(item, detail=redact(item.detail)) for item in diagnosis.evidence)
+    return dataclasses.replace(diagnosis, evidence=evidence)
 
 
 def exit_code(results: list[MatchResult], usage_error: bool = False) -> int:

@@ -38,6 +38,17 @@ CALIBRATION: tuple[float, float] = (8.907, -5.098)
 IDENTITY: tuple[float, float] = (0.0, 0.0)  # special value: no calibration (raw scores)
 ABSTAIN_BELOW = 0.45  # raw 0.55, chosen on bench/heldout with bench/calibrate.py --weights
 HIGH, MEDIUM = 0.8, 0.6
+# Where CALIBRATION, ABSTAIN_BELOW and the weights above came from (printed by `make calibrate`;
+# tests/test_provenance.py fails when bench/heldout or DEFAULT_WEIGHTS no longer match these hashes).
+CALIBRATION_PROVENANCE = {
+    "generator": "bench/calibrate.py",
+    "generator_version": 1,
+    "inputs": {
+        "bench/heldout": "76bb68fc6c6f8e4078b5f23eb0b74cd0af9f29a10695c150a46930327aa69799",
+        "matcher.fuse.DEFAULT_WEIGHTS": "355d91b181eb01a938475c557d5927f90b4a784a30b848f9d8eee255fe2d0ac3",
+    },
+    "regenerate": "make calibrate",
+}
 # A generic entry (outdated-package, cuda-oom-lora) must not swallow a specific one.
 GENERIC_FACTOR = 0.97
 # Negative (version) evidence: the entry is fixed in, or does not affect, the user's release.

@@ -1,24 +1,27 @@
 """An issue-ready Markdown report: environment, the traceback, peft-why's matches, a place for what was tried.
 
-Secrets are redacted by default (``redact``): Hugging Face tokens, API keys,
-e-mail addresses, home directories and user names in paths, host names and IP
-addresses. The environment comes from the live process (the hook), from another
+Secrets are redacted by default with the one shared redactor (``peft_why.redact``,
+re-exported here as ``redact``): tokens and API keys, key blocks, credentials in URLs
+and headers, e-mail addresses, home directories and user names in paths, host names
+and IP addresses. The environment comes from the live process (the hook), from another
 interpreter (``peft-why report --python PATH``), or only from what a paste reveals.
 """
 
 from __future__ import annotations
 
-import getpass
 import json
 import re
-import socket
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from peft_why.redact import redact
+
 if TYPE_CHECKING:
     from peft_why.matcher.types import Diagnosis
+
+__all__ = ["PACKAGES", "build_report", "environment_in_text", "environment_of", "live_environment", "redact"]
 
 # Reported in this order; the report says "not installed" for the missing ones.
 PACKAGES: tuple[str, ...] = ("torch", "peft", "transformers", "accelerate", "bitsandbytes", "trl")
@@ -44,81 +47,6 @@ except Exception:
     pass
 print(json.dumps(env))
 """
-
-_SECRETS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\bhf_[A-Za-z0-9]{20,}\b"), "hf_<redacted>"),
-    (re.compile(r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_\-]{20,}"), "sk-<redacted>"),
-    (re.compile(r"\b(?:ghp|gho|ghs|ghu|github_pat)_[A-Za-z0-9_]{20,}"), "<redacted-github-token>"),
-    (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), "<redacted-aws-key>"),
-    (re.compile(r"\bxox[abprs]-[A-Za-z0-9\-]{10,}"), "<redacted-slack-token>"),
-    (re.compile(r"\bwandb_v1_[A-Za-z0-9_]{20,}"), "<redacted-key>"),
-    (
-        re.compile(
-            r"(?i)\b((?:[A-Z0-9_]*_)?(?:api[_-]?key|token|secret|password|passwd|auth))(\s*[=:]\s*)(['\"]?)([^\s'\",)]{6,})"
-        ),
-        r"\1\2\3<redacted>",
-    ),
-    (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9_\-.=]{16,}"), r"\1 <redacted>"),
-    (re.compile(r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}\b"), "<email>"),
-)
-_HOME_PATHS = (
-    re.compile(r"(?<![\w.])/home/[^/\s\"':]+"),
-    re.compile(r"(?<![\w.])/Users/[^/\s\"':]+"),
-    re.compile(r"(?i)\b[A-Z]:\\Users\\[^\\\s\"':]+"),
-    re.compile(r"(?<![\w.])/root(?=/)"),
-)
-_NOT_HOSTS = frozenset({"localhost", "python", *PACKAGES})
-_IPV4 = re.compile(r"\b(?!127\.0\.0\.1\b)(?!0\.0\.0\.0\b)(?:\d{1,3}\.){3}\d{1,3}\b")
-
-
-def redact(text: str, *, user: str | None = None, hosts: Sequence[str] = ()) -> str:
-    """Mask secrets, e-mails, home directories, this user's name, host names and IP addresses.
-
-    ``user`` and ``hosts`` default to the current process's user and host names.
-    """
-    for pattern, replacement in _SECRETS:
-        text = pattern.sub(replacement, text)
-    for pattern in _HOME_PATHS:
-        text = pattern.sub("~", text)
-    user = _current_user() if user is None else user
-    if user and user not in ("root", "user"):
-        # only where a user name sits in a path or a prompt: a user called "peft" keeps the word peft
-        name = re.escape(user)
-        segment = rf"(?<=[/\\])(?<!site-packages/)(?<!dist-packages/){name}(?=[/\\])"
-        text = re.sub(rf"{segment}|\b{name}(?=@)", "<user>", text)
-    for host in list(hosts) or _host_names():
-        if host and len(host) >= 3 and host.lower() not in _NOT_HOSTS:
-            text = re.sub(rf"(?<![A-Za-z0-9\-.]){re.escape(host)}(?![A-Za-z0-9\-])", "<host>", text)
-    return _IPV4.sub(_mask_ip, text)
-
-
-def _mask_ip(found: re.Match[str]) -> str:
-    parts = found.group(0).split(".")
-    if all(0 <= int(p) <= 255 for p in parts) and not _looks_like_version(found):
-        return "<ip>"
-    return found.group(0)
-
-
-def _looks_like_version(found: re.Match[str]) -> bool:
-    before = found.string[max(0, found.start() - 12) : found.start()]
-    return re.search(r"(?i)(?:version|==|>=|<=|~=|\bv)\s*$", before) is not None
-
-
-def _current_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return ""
-
-
-def _host_names() -> list[str]:
-    names: list[str] = []
-    try:
-        host = socket.gethostname()
-        names = [host, host.split(".")[0]]
-    except Exception:
-        pass
-    return sorted({n for n in names if n}, key=len, reverse=True)
 
 
 def live_environment() -> dict[str, str]:

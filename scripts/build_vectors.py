@@ -2,9 +2,11 @@
 
 Usage: python scripts/build_vectors.py   (writes kb/data/semantic-vectors.npy + .json; commit both)
 
-Rerun after changing entries: tests/matcher/test_semantic.py fails while the
-artefact does not match the KB. At run time texts missing from it are encoded
-by the ONNX encoder into the user cache, so a stale artefact is slow, not wrong.
+Rerun after changing entries (``make vectors``): tests/matcher/test_semantic.py and
+tests/test_provenance.py fail while the artefact does not match the KB. The manifest's
+``provenance`` header records the hash of the embedded texts (scripts/provenance.py).
+At run time texts missing from it are encoded by the ONNX encoder into the user cache,
+so a stale artefact is slow, not wrong.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.pop("PEFT_WHY_KB_PATH", None)
 
 OUT = Path(__file__).resolve().parent.parent / "kb" / "data" / "semantic-vectors.npy"
+GENERATOR_VERSION = 1  # bump when the vectors' meaning changes (texts chosen, encoder settings)
 
 
 def main() -> int:
@@ -31,7 +34,11 @@ def main() -> int:
 
     model = SentenceTransformer(str(verified_model()), device="cpu")
     vectors = model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
-    write_store(OUT, {text_key(t): v for t, v in zip(texts, vectors)}, encoder="sentence-transformers")
+    from provenance import expected
+
+    stamp = expected("kb/data/semantic-vectors")
+    rows = {text_key(t): v for t, v in zip(texts, vectors)}
+    write_store(OUT, rows, encoder="sentence-transformers", provenance=stamp)
     print(f"wrote {OUT} ({len(texts)} texts)")
     return 0
 

@@ -27,6 +27,7 @@ import zipfile
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "kb" / "data" / "versions.json"
+GENERATOR_VERSION = 1  # bump when the table's meaning changes; the spec below is hashed into its header
 FOLDERS = {"peft": "peft", "transformers": "tf", "trl": "trl", "accelerate": "acc"}
 RELEASES = {  # the last three years of minors, for --download
     "peft": [f"0.{m}.0" for m in range(4, 22)],
@@ -196,12 +197,19 @@ def main() -> int:
     if args.download:
         for package in FOLDERS:
             download(src, package)
+    from provenance import expected
+
     messages = kb_messages()
-    table = {package: history(package, src, messages.get(package, [])) for package in FOLDERS}
+    table: dict[str, object] = {package: history(package, src, messages.get(package, [])) for package in FOLDERS}
+    table["_provenance"] = expected("kb/data/versions.json")  # readers look packages up by name
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {OUT}: " + ", ".join(f"{p} {len(t['items'])} items" for p, t in table.items()))
+    print(f"wrote {OUT}: " + ", ".join(f"{p} {len(history_of['items'])} items" for p, history_of in _packages(table)))
     return 0
+
+
+def _packages(table: dict[str, object]) -> list[tuple[str, dict[str, list[str]]]]:
+    return [(name, value) for name, value in table.items() if name in FOLDERS and isinstance(value, dict)]
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@
 
   const BUDGET_MS = 1500; // the regex stage stops starting new patterns after this
   const WATCHDOG_MS = 4000; // a worker silent for this long is stuck inside one regex: kill it
-  const MAX_PASTE_CHARS = 6000; // same cap as the CLI's links (cli/render.py)
   const script = document.currentScript;
   const workerUrl = new URL("matcher.worker.js", script.src).href;
   const entriesUrl = new URL("../entries/", script.src).href;
@@ -61,18 +60,9 @@
     });
   }
 
-  /** Tokens, e-mail addresses and home-directory user names out; long pastes keep their end. */
+  /** The shared redactor (redact.js) with the table the docs build exported (redactions.js). */
   function redact(text) {
-    let out = text
-      .replace(/\bhf_[A-Za-z0-9]{8,}/g, "hf_<redacted>")
-      .replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g, "<email>")
-      .replace(/(\/home\/|\/Users\/|[A-Za-z]:\\Users\\)[^\s/\\"']+/g, "$1<user>");
-    if (out.length > MAX_PASTE_CHARS) {
-      out = out.slice(out.length - MAX_PASTE_CHARS);
-      const cut = out.indexOf("\n");
-      if (cut >= 0 && cut < 200) out = out.slice(cut + 1);
-    }
-    return out;
+    return window.peftWhyRedact(text, window.peftWhyRedactions);
   }
 
   function element(tag, className, text) {
@@ -176,7 +166,7 @@
     window.history.replaceState(null, "", url); // no hashchange: the results already show this paste
     const copied = navigator.clipboard ? navigator.clipboard.writeText(window.location.href) : Promise.reject();
     copied.then(
-      () => (status.textContent = "link copied (tokens, e-mails and user names redacted)"),
+      () => (status.textContent = "link copied (tokens, keys, passwords, e-mails and user names redacted)"),
       () => (status.textContent = "the address bar now holds a link to this paste (redacted)"),
     );
   });

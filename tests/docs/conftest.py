@@ -1,7 +1,9 @@
 """The docs site, built once per session, served on 127.0.0.1, and driven once by headless Chromium.
 
-Browser tests skip (with the reason) only when Chromium, Node or playwright-core is
-genuinely missing; ``make test`` installs them (``make browser-deps``).
+Browser and Node tests skip (with the reason) only when Chromium, Node or playwright-core
+is genuinely missing; ``make browser-deps`` installs them. Under ``CI=true`` a missing piece
+fails the test instead: CI runs ``make browser-deps`` first, so a skip there would hide a
+broken set-up (or a paste page nobody checked).
 """
 
 from __future__ import annotations
@@ -18,21 +20,48 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
 from peft_why.kb.loader import KnowledgeBase, load_kb
 from peft_why.kb.model import Entry
 
+from ..secret_corpus import CORPUS
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / ".artifacts"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 REDACT_PROBE = (
     'File "/home/alice/train.py", line 3, in <module>\n'
-    "OSError: hf_AbCdEfGhIjKlMnOpQrStUv rejected for alice@example.com (C:\\Users\\alice\\cache)"
+    "OSError: hf_AbCdEfGhIjKlMnOpQrStUv rejected for alice@example.com (C:\\Users\\alice\\cache)\n"
+    + "\n".join(case.text for case in CORPUS)  # every secret shape, through the page's own #q= handling
 )
 TARGET_MODULES_QUERY = "Target modules {'q_proj'} not found"
+
+
+def on_ci() -> bool:
+    """``CI=true`` (GitHub Actions, GitLab, .ci/run): the environment promises every tool."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip for ``reason`` on a developer machine; fail under CI, where a skip would hide the gap."""
+    if on_ci():
+        pytest.fail(f"{reason}; CI=true, so this fails instead of skipping (run `make browser-deps`)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def node() -> str:
+    """The ``node`` executable, for the tests that run the paste page's JavaScript."""
+    found = shutil.which("node")
+    if found is None:
+        unavailable("node is not installed (make browser-deps installs it)")
+    return found
+
+
+needs_node = pytest.mark.usefixtures("node")
 
 
 @dataclass(frozen=True)
@@ -155,7 +184,7 @@ def browser(kb: KnowledgeBase, site_url: str) -> BrowserRun:
     """One Chromium session over the whole site; the tests assert on what it saw."""
     reason = browser_unavailable()
     if reason:
-        pytest.skip(reason)
+        unavailable(reason)
     pastes = []
     for entry in kb.active:
         text = first_traceback(entry)

@@ -9,6 +9,7 @@ import pytest
 
 from peft_why.kb.loader import KnowledgeBase
 
+from ..secret_corpus import CORPUS
 from .conftest import ARTIFACTS, TARGET_MODULES_QUERY, BrowserRun, all_examples, cli_top
 
 pytestmark = pytest.mark.browser
@@ -49,10 +50,12 @@ def test_paste_fragment_shows_the_right_entry_first(browser: BrowserRun) -> None
 
 
 def test_paste_fragment_is_redacted_like_the_cli_link(browser: BrowserRun) -> None:
-    from peft_why.cli.render import redact_paste
+    from peft_why.redact import cap_paste, redact_secrets
 
-    assert browser.seen["redacted"] == redact_paste(browser.job["redactProbe"])
+    # the table and the cap; this machine's user and host names are the CLI's own extra (the page cannot know them)
+    assert browser.seen["redacted"] == cap_paste(redact_secrets(browser.job["redactProbe"]))
     assert "alice" not in browser.seen["redacted"] and "hf_AbCd" not in browser.seen["redacted"]
+    assert not [case.name for case in CORPUS if case.secret in browser.seen["redacted"]]
 
 
 def test_every_entry_page_renders(browser: BrowserRun, kb: KnowledgeBase) -> None:

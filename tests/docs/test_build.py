@@ -110,3 +110,13 @@ def test_build_fails_on_kb_problems_and_lists_them_all(tmp_path: Path) -> None:
         "too-few-examples: examples.match: needs at least 3 texts",
     ):
         assert expected in output, output
+
+
+def test_paste_page_loads_the_exported_redaction_table_before_its_script(site: BuiltSite) -> None:
+    """The page redacts a #q= link with peft_why.redact's table, exported by the hook; never a copy of it."""
+    html = (site.path / "paste" / "index.html").read_text(encoding="utf-8")
+    order = [html.index(f'src="{name}"') for name in ("redactions.js", "redact.js", "paste.js")]
+    assert order == sorted(order)
+    table = (site.path / "paste" / "redactions.js").read_text(encoding="utf-8")
+    assert table == _hook().redactions_script()
+    assert "RegExp(" not in (ROOT / "docs" / "paste" / "paste.js").read_text(encoding="utf-8")

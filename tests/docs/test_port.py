@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from peft_why.kb.loader import KnowledgeBase
 from peft_why.matcher.diagnose import diagnose_text
 from peft_why.matcher.index import key_texts
 from peft_why.matcher.parse import parse
 
-from .conftest import ROOT, all_examples
+from .conftest import ROOT, all_examples, needs_node
 
 HOSTILE = [
     "\x1b[31mValueError\x1b[0m: x &amp; y &#39;z&#39;",
@@ -38,7 +35,6 @@ HOSTILE = [
 
 
 SCORE_TOLERANCE = 1e-9  # Math.exp and math.exp may differ in the last bit
-needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 
 
 def _texts(kb: KnowledgeBase) -> list[str]:
