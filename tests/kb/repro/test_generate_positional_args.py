@@ -1,6 +1,6 @@
 """generate-positional-args: input_ids passed positionally to a kwargs-only PeftModel.generate, on CPU.
 
-PeftModelForCausalLM.generate took ``**kwargs`` only up to peft 0.8.0; PeftModelForSeq2SeqLM.generate
+PeftModelForCausalLM.generate took ``**kwargs`` only up to peft 0.8.1; PeftModelForSeq2SeqLM.generate
 still does in peft 0.21.2, so a tiny T5 reproduces the same TypeError with today's releases.
 """
 

@@ -70,3 +70,36 @@ def test_head_outside_modules_to_save_is_lost_and_task_type_keeps_it(
     assert diagnoses and diagnoses[0].id == "modules-to-save-missing-head"
 
     assert _reload_diff(torch_mod, base_dir, tmp_path, input_ids, task_type="SEQ_CLS") == 0.0  # the fix
+
+
+def test_task_type_misses_a_head_named_otherwise_and_modules_to_save_covers_it(seeded: None) -> None:
+    from peft import LoraConfig, get_peft_model
+    from transformers import BartConfig, BartForSequenceClassification
+
+    def bart() -> Any:
+        config = BartConfig(
+            vocab_size=64,
+            d_model=32,
+            encoder_layers=1,
+            decoder_layers=1,
+            encoder_attention_heads=2,
+            decoder_attention_heads=2,
+            encoder_ffn_dim=64,
+            decoder_ffn_dim=64,
+            max_position_embeddings=64,
+        )
+        return BartForSequenceClassification(config)
+
+    def trainable_heads(model: Any) -> set[str]:
+        return {n for n, p in model.named_parameters() if p.requires_grad and "classification_head" in n}
+
+    # task_type adds only modules named "classifier" / "score": BART's classification_head stays frozen
+    assert not trainable_heads(get_peft_model(bart(), LoraConfig(task_type="SEQ_CLS", target_modules=["q_proj"])))
+    report = (
+        "With task_type SEQ_CLS my LoRA on BartForSequenceClassification leaves the classification_head frozen, "
+        "so the head is not saved with the adapter and is random after reloading"
+    )
+    diagnoses = diagnose_text(report)
+    assert diagnoses and diagnoses[0].id == "modules-to-save-missing-head"
+    config = LoraConfig(task_type="SEQ_CLS", target_modules=["q_proj"], modules_to_save=["classification_head"])
+    assert trainable_heads(get_peft_model(bart(), config))

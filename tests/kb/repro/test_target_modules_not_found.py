@@ -34,3 +34,16 @@ def test_empty_target_list_is_diagnosed_as_not_found(tiny_llama: Callable[..., A
 
     diagnoses = diagnose_text(format_exc(caught.value))
     assert diagnoses and diagnoses[0].id == "target-modules-not-found"
+
+
+def test_excluding_every_target_is_diagnosed_as_not_found(tiny_llama: Callable[..., Any]) -> None:
+    from peft import LoraConfig, get_peft_model
+
+    with pytest.raises(ValueError, match="No modules were targeted for adaptation") as caught:
+        get_peft_model(tiny_llama(), LoraConfig(target_modules=["q_proj"], exclude_modules=["q_proj"]))
+
+    diagnoses = diagnose_text(format_exc(caught.value))
+    assert diagnoses and diagnoses[0].id == "target-modules-not-found"
+
+    fixed = get_peft_model(tiny_llama(), LoraConfig(target_modules=["q_proj", "v_proj"], exclude_modules=["q_proj"]))
+    assert len(fixed.targeted_module_names) == 2

@@ -27,3 +27,16 @@ def test_non_linear_target_is_not_supported_and_inner_linears_fix_it(
 
     fixed = get_peft_model(tiny_llama(), LoraConfig(target_modules=["q_proj", "k_proj", "v_proj", "o_proj"]))
     assert len(fixed.targeted_module_names) == 8
+
+
+def test_loha_on_a_norm_layer_raises_type_error_and_is_diagnosed(tiny_llama: Callable[..., Any]) -> None:
+    from peft import LoHaConfig, get_peft_model
+
+    with pytest.raises(TypeError, match="currently only adapters for") as caught:
+        get_peft_model(tiny_llama(), LoHaConfig(target_modules=["input_layernorm"]))
+
+    diagnoses = diagnose_text(format_exc(caught.value))
+    assert diagnoses and diagnoses[0].id == "unsupported-target-module-type"
+
+    fixed = get_peft_model(tiny_llama(), LoHaConfig(target_modules=["q_proj", "v_proj"]))
+    assert len(fixed.targeted_module_names) == 4
