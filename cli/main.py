@@ -275,10 +275,9 @@ def explain_command(entry_id: str, fmt: str, kb_dirs: tuple[str, ...]) -> None:
     elif fmt == "markdown":
         click.echo(entry_markdown(entry))
     else:
-        from rich.console import Console
-        from rich.markdown import Markdown
+        from .render import make_console, print_markdown
 
-        Console().print(Markdown(entry_markdown(entry)))
+        print_markdown(make_console(sys.stdout), entry_markdown(entry))
 
 
 @cli.group("kb")
