@@ -19,6 +19,7 @@ from .hook_cmd import hook_group
 from .report import MatchResult, exit_code
 from .report_cmd import report_command
 from .run_cmd import run_command
+from .setup_cmd import setup_group
 from .verify_cmd import verify_command
 
 EPILOG = """\b
@@ -332,11 +333,15 @@ cli.add_command(eval_command)
 cli.add_command(hook_group)
 cli.add_command(run_command)
 cli.add_command(report_command)
+cli.add_command(setup_group)
 
 
 def main() -> None:
     """Console-script entry point: never let a traceback escape unless --debug."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # The numpy encoder multiplies small matrices: OpenBLAS threads only contend (10-30x slower on a
+    # busy 2-core machine). The CLI owns its process; numpy is not imported yet here.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     debug = "--debug" in sys.argv[1:]
     try:
         cli.main(prog_name="peft-why", standalone_mode=True)
