@@ -12,11 +12,7 @@ export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_PROGRESS_BARS := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: demo test lint typecheck setup clean-venv onnx vectors versions bench bench-all eval
-
-# The semantic stage's query encoder: an ONNX export of the packaged MiniLM (~90 MB, never committed),
-# built into the venv so a fresh clone's `make test` has it. The run-time path needs no torch.
-ONNX := $(VENV)/share/peft-why/all-MiniLM-L6-v2.onnx
+.PHONY: demo test lint typecheck setup clean-venv vectors versions bench bench-all eval
 
 setup: $(STAMP)
 
@@ -31,11 +27,6 @@ $(STAMP): constraints.txt pyproject.toml requirements-dev.txt
 	cp constraints.txt $(VENV)/.constraints
 	touch $(STAMP)
 
-onnx: $(ONNX)
-
-$(ONNX): $(STAMP) scripts/export_onnx.py
-	$(BIN)/python scripts/export_onnx.py $(ONNX)
-
 # The shipped entries' vectors (committed; rerun after changing entries, checked by tests/matcher/test_semantic.py).
 vectors: $(STAMP)
 	$(BIN)/python scripts/build_vectors.py
@@ -46,20 +37,20 @@ SRC ?= /tmp/research/src
 versions: $(STAMP)
 	$(BIN)/python scripts/build_version_table.py --src $(SRC)
 
-bench: $(STAMP) $(ONNX)
+bench: $(STAMP)
 	$(BIN)/python bench/bench_matcher.py
 
 # Every benchmark in one table (copied to docs/performance.md).
-bench-all: $(STAMP) $(ONNX)
+bench-all: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
-eval: $(STAMP) $(ONNX)
+eval: $(STAMP)
 	$(BIN)/peft-why eval ../shared/devset
 
 demo: $(STAMP)
 	$(BIN)/peft-why examples/fp16-unscale-amp.txt; test $$? -le 1
 
-test: $(STAMP) $(ONNX)
+test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
