@@ -17,11 +17,7 @@ export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_PROGRESS_BARS := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: demo check test lint typecheck setup clean-venv onnx vectors versions calibrate bench bench-all eval
-
-# The semantic stage's query encoder: an ONNX export of the packaged MiniLM (~90 MB, never committed),
-# built into the venv so a fresh clone's `make test` has it. The run-time path needs no torch.
-ONNX := $(VENV)/share/peft-why/all-MiniLM-L6-v2.onnx
+.PHONY: demo check test lint typecheck setup clean-venv vectors versions calibrate bench bench-all eval
 
 setup: $(STAMP)
 
@@ -40,11 +36,6 @@ $(STAMP): constraints.txt pyproject.toml requirements-dev.txt
 	cp constraints.txt $(VENV)/.constraints
 	touch $(STAMP)
 
-onnx: $(ONNX)
-
-$(ONNX): $(STAMP) scripts/export_onnx.py
-	$(BIN)/python scripts/export_onnx.py $(ONNX)
-
 # The shipped entries' vectors (committed; rerun after changing entries, checked by tests/matcher/test_semantic.py
 # and, through the manifest's provenance header, tests/test_provenance.py).
 vectors: $(STAMP)
@@ -58,28 +49,28 @@ versions: $(STAMP)
 
 # fuse's Platt constants and their provenance header, fitted on bench/heldout: paste the printed lines into
 # matcher/fuse.py (tests/test_provenance.py says when the held-out set or the weights changed since).
-calibrate: $(STAMP) $(ONNX)
+calibrate: $(STAMP)
 	$(BIN)/python bench/calibrate.py bench/heldout
 
-bench: $(STAMP) $(ONNX)
+bench: $(STAMP)
 	$(BIN)/python bench/bench_matcher.py
 
 # Every benchmark in one table, headed by its provenance line (copy both to docs/performance.md).
-bench-all: $(STAMP) $(ONNX)
+bench-all: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
-eval: $(STAMP) $(ONNX)
+eval: $(STAMP)
 	$(BIN)/peft-why eval ../shared/devset
 
 demo: $(STAMP)
 	$(BIN)/peft-why examples/fp16-unscale-amp.txt; test $$? -le 1
 
-test: $(STAMP) $(ONNX)
+test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 # The gate (README, .ci/run): cheapest first, so a style slip fails in seconds. CI=true turns the docs
 # tests' and kb lint's "node/chromium missing" skips into failures; browser-deps installs them first.
-check: $(STAMP) $(ONNX) browser-deps
+check: $(STAMP) browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/peft-why kb lint

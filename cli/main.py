@@ -19,6 +19,7 @@ from .hook_cmd import hook_group
 from .report import MatchResult, exit_code
 from .report_cmd import report_command
 from .run_cmd import run_command
+from .setup_cmd import setup_group
 from .verify_cmd import verify_command
 
 if TYPE_CHECKING:
@@ -312,10 +313,9 @@ def explain_command(entry_id: str, fmt: str, kb_dirs: tuple[str, ...]) -> None:
     elif fmt == "markdown":
         click.echo(entry_markdown(entry))
     else:
-        from rich.console import Console
-        from rich.markdown import Markdown
+        from .render import make_console, print_markdown
 
-        Console().print(Markdown(entry_markdown(entry)))
+        print_markdown(make_console(sys.stdout), entry_markdown(entry))
 
 
 @cli.group("kb")
@@ -397,11 +397,15 @@ cli.add_command(eval_command)
 cli.add_command(hook_group)
 cli.add_command(run_command)
 cli.add_command(report_command)
+cli.add_command(setup_group)
 
 
 def main() -> None:
     """Console-script entry point: never let a traceback escape unless --debug."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # The numpy encoder multiplies small matrices: OpenBLAS threads only contend (10-30x slower on a
+    # busy 2-core machine). The CLI owns its process; numpy is not imported yet here.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     debug = "--debug" in sys.argv[1:]
     try:
         cli.main(prog_name="peft-why", standalone_mode=True)

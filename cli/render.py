@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import IO, TYPE_CHECKING
 from urllib.parse import quote
 
@@ -17,7 +18,7 @@ from peft_why.redact import redact_paste as redact_paste
 from .report import MatchResult
 
 if TYPE_CHECKING:  # pydantic stays out of the --json path (the compiled KB cache needs no schema)
-    from rich.console import RenderableType
+    from rich.console import Console
 
     from peft_why.kb.model import Entry
 
@@ -61,6 +62,9 @@ def render_markdown(result: MatchResult, entries: dict[str, Entry], out: IO[str]
     for rank, diagnosis in enumerate(result.diagnoses, start=1):
         entry = entries[diagnosis.id]
         out.write(f"{rank}. **{diagnosis.title}** (`{diagnosis.id}`, {diagnosis.confidence}, {diagnosis.score:.2f})\n")
+        finding = finding_line(diagnosis)  # the finding slot, right under the title
+        if finding:
+            out.write(f"   **Finding:** {finding}\n")
         for item in diagnosis.evidence[:3]:
             where = f" (line {item.line})" if item.line else ""
             out.write(f"   - {item.stage}: {item.detail}{where}\n")
@@ -75,6 +79,18 @@ def render_markdown(result: MatchResult, entries: dict[str, Entry], out: IO[str]
     out.write("\n")
 
 
+def finding_line(diagnosis: Diagnosis) -> str | None:
+    """The one-line finding shown right under the entry title: what this paste shows.
+
+    The integrator wires this to the diagnosis' ``finding`` field; until then the version
+    evidence is the only finding the matcher has (it sits in the JSON only otherwise).
+    """
+    for item in diagnosis.evidence:
+        if item.stage == "version":
+            return item.detail
+    return None
+
+
 def render_text(
     result: MatchResult,
     entries: dict[str, Entry],
@@ -83,13 +99,14 @@ def render_text(
     show_source: bool,
     paste: str | None = None,
 ) -> None:
-    """The human view: best entry in full, the runner-up when it is close."""
-    from rich.console import Console, Group
-    from rich.panel import Panel
-    from rich.syntax import Syntax
+    """The human view: best entry in full, the runner-up when it is close.
+
+    Prose wraps at the terminal width; code (the fix snippet) is printed unboxed and
+    never wrapped or cropped, so it can be copied whole at any width.
+    """
     from rich.text import Text
 
-    console = Console(file=out, highlight=False, soft_wrap=False)
+    console = make_console(out)
     if show_source:
         console.print(Text(f"== {result.source}", style="bold"))
     if result.status == "error":
@@ -103,18 +120,27 @@ def render_text(
         return
     best = result.diagnoses[0]
     entry = entries[best.id]
-    # The title goes in the body: a panel border would cut a long title at the terminal width.
-    heading = Text.assemble((best.title, "bold"), (f"  [{best.confidence} · {best.score:.2f}]", "cyan"))
-    body: list[RenderableType] = [heading, Text(""), Text(entry.root_cause), Text("")]
-    body.append(Text.assemble(("Fix: ", "bold green"), entry.fix.summary))
+    console.print(Text.assemble((best.id, "bold"), (f"  {best.confidence} · {best.score:.2f}", "cyan")), soft_wrap=True)
+    console.print(Text(best.title, style="bold"))
+    finding = finding_line(best)  # the finding slot: one line, right under the title
+    if finding:
+        console.print(Text.assemble(("Finding: ", "bold magenta"), finding))
+    console.print()
+    console.print(Text.assemble(("Why: ", "bold"), entry.root_cause))
+    console.print()
+    console.print(Text.assemble(("Fix: ", "bold green"), entry.fix.summary))
     if entry.fix.snippet.strip():
-        body.append(Syntax(entry.fix.snippet.rstrip(), "python", theme="ansi_dark", background_color="default"))
-    body.append(Text(""))
-    body.extend(_evidence_lines(best))
+        console.print()
+        print_code(console, entry.fix.snippet, "python")
+    console.print()
+    for item in best.evidence[:3]:
+        if item.stage == "version" and item.detail == finding:
+            continue
+        where = f" (line {item.line})" if item.line else ""
+        console.print(Text.assemble(("Why matched: ", "dim"), f"{item.stage}: {item.detail}{where}"))
     more = f"peft-why explain {best.id}"
     link = docs_link(best.id)
-    body.append(Text.assemble(("More: ", "dim"), more, (f"  ·  {link}" if link else "", "dim")))
-    console.print(Panel(Group(*body), title=Text(best.id, style="bold"), title_align="left"))
+    console.print(Text.assemble(("More: ", "dim"), more, (f"  ·  {link}" if link else "", "dim")), soft_wrap=True)
     for other in result.diagnoses[1:]:
         if best.score - other.score <= CLOSE_RUNNER_UP:
             console.print(Text(f"Runner-up: {other.title} ({other.id}, {other.score:.2f})", style="yellow"))
@@ -122,11 +148,46 @@ def render_text(
             console.print(Text(f"Also possible: {other.title} ({other.id}, {other.score:.2f})", style="dim"))
 
 
-def _evidence_lines(diagnosis: Diagnosis) -> list[RenderableType]:
+def make_console(out: IO[str]) -> Console:
+    """A rich console on ``out``: colour on a terminal (or when forced), plain text when piped."""
+    from rich.console import Console
+
+    return Console(file=out, highlight=False, soft_wrap=False)
+
+
+def print_code(console: Console, code: str, language: str, *, indent: int = 4) -> None:
+    """Code as-is: highlighted on a terminal, indented, no box, never wrapped or cropped.
+
+    A panel or ``Syntax`` block fits code to the width (a piped answer is 80 columns), which
+    cut commands and snippets mid-token; ``soft_wrap=True`` leaves long lines to the terminal.
+    """
+    from rich.syntax import Syntax
     from rich.text import Text
 
-    lines: list[RenderableType] = []
-    for item in diagnosis.evidence[:3]:
-        where = f" (line {item.line})" if item.line else ""
-        lines.append(Text.assemble(("Why matched: ", "dim"), f"{item.stage}: {item.detail}{where}"))
-    return lines
+    lexer = language if language in {"python", "bash", "text"} else "text"
+    code = code.rstrip()
+    highlighted = Syntax(code, lexer, theme="ansi_dark", background_color="default").highlight(code)
+    lines = highlighted.split("\n", allow_blank=True)[: code.count("\n") + 1]  # highlight() adds a final newline
+    for line in lines:
+        line.rstrip()
+        console.print(Text(" " * indent) + line if line.plain else "", soft_wrap=True)
+
+
+_FENCE = re.compile(r"^(?P<fence>`{3,})(?P<lang>[\w-]*)\n(?P<code>.*?)^(?P=fence)[ \t]*$\n?", re.MULTILINE | re.DOTALL)
+
+
+def print_markdown(console: Console, markdown: str) -> None:
+    """Markdown in the terminal: prose through rich (wrapped), fenced code through :func:`print_code`."""
+    from rich.markdown import Markdown
+
+    position = 0
+    for block in _FENCE.finditer(markdown):
+        prose = markdown[position : block.start()]
+        if prose.strip():
+            console.print(Markdown(prose))
+        console.print()
+        print_code(console, block["code"], block["lang"] or "text")
+        console.print()
+        position = block.end()
+    if markdown[position:].strip():
+        console.print(Markdown(markdown[position:]))

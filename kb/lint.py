@@ -62,6 +62,7 @@ def lint(
             located.append((loaded.path, entry_id, where, symptom.regex, index))
         report.problems.extend(_check_problems(loaded.path, entry_id, loaded.entry.verify, loaded.positions))
         report.problems.extend(_repro_problems(loaded.path, loaded.entry, loaded.positions))
+        report.problems.extend(machine_path_problems(loaded.path, entry_id, loaded.positions))
     report.patterns = len(located)
     if javascript:
         js_problems, notice = javascript_problems(located)
@@ -130,6 +131,32 @@ def _repro_problems(path: str, entry: Entry, positions: dict[Loc, tuple[int, int
     line, col = position(positions, ("reproduced", "how"))
     where = f"tests/kb/repro/{expected.name}"
     return [Problem(path, line, col, entry.id, "reproduced.how", f"cpu, but {where} does not exist: write it")]
+
+
+def machine_path_problems(path: str, entry_id: str, positions: dict[Loc, tuple[int, int]]) -> list[Problem]:
+    """Examples that name the reproduction machine's paths (``/work/...``, ``/tmp/...``, a venv).
+
+    Found in the file's text, so each problem points at the path itself; the field is the
+    example whose item starts last before it.
+    """
+    from .user_paths import machine_paths
+
+    items = sorted((where, loc) for loc, where in positions.items() if loc[:1] == ("examples",) and len(loc) == 5)
+    if not items:
+        return []
+    start = positions.get(("examples",), (0, 0))
+    after = [where for loc, where in positions.items() if len(loc) == 1 and where > start]
+    end = min(after)[0] if after else 1 << 30
+    problems = []
+    text = Path(path).read_text(encoding="utf-8")
+    for line, col, prefix in machine_paths(text):
+        line += 1
+        if not items[0][0][0] <= line < end:
+            continue
+        loc = max((item for item in items if item[0][0] <= line), default=items[0])[1]
+        message = f"machine-specific path {prefix!r}: rewrite it as a user's (python scripts/user_paths.py)"
+        problems.append(Problem(path, line, col + 1, entry_id, f"examples.{loc[2]}[{loc[4]}]", message))
+    return problems
 
 
 def javascript_problems(located: list[tuple[str, str, tuple[int, int], str, int]]) -> tuple[list[Problem], str]:

