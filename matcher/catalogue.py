@@ -1,0 +1,413 @@
+"""Which library message a paste shows: lookup in the message catalogue extracted from released wheels.
+
+The catalogue (``kb/data/catalogue.json.gz``, built by ``scripts/build_catalogue.py``) holds every
+message that peft -- and the peft-facing parts of transformers, trl and accelerate -- raise, warn
+or log, as templates: the library's literal text with ``{…}`` where a run-time value goes. A hit
+names the source site (package, file, function, the ``if`` that guards it) and the releases that
+have it, which is an answer even when no KB entry covers the failure.
+
+Speed: loading is lazy and cached (one gzip + JSON read, then a word index). A lookup tokenises
+the paste once, pulls the templates whose rarest literal word occurs in it, keeps those whose
+every literal word occurs, and runs only their regexes, on the lines around the rare word.
+
+This module owns the template format (``PLACEHOLDER``, ``normalise_template``, ``template_regex``,
+``message_id``) so the builder and the lookup can never disagree.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Optional
+
+PLACEHOLDER = "{…}"
+MESSAGE_CAP = 300  # characters of a message shown in a SourceAnswer
+PLACEHOLDER_REGEX = ".{0,500}?"  # a run-time value: bounded, one line, lazy (same meaning in Python and JS)
+WINDOW_BEFORE = 10  # lines searched before / after the line holding a template's rarest word
+WINDOW_AFTER = 30
+SEARCH_TIMEOUT = 0.05  # seconds per regex search: a hostile window cannot stall a lookup
+
+_WORD = re.compile(r"\w{3,}")
+_SPACE = re.compile(r"\s+")
+_SPECIAL = frozenset("\\^$.|?*+()[]{}")
+
+
+class UnknownSourceId(LookupError):
+    """No catalogue message has this id."""
+
+
+# ---------------------------------------------------------------------------------------------
+# The template format (shared with scripts/build_catalogue.py)
+
+
+def normalise_template(text: str) -> str:
+    """Whitespace runs to one space, ends stripped: line wrapping never changes a message's id."""
+    return _SPACE.sub(" ", text).strip()
+
+
+def message_id(package: str, template: str) -> str:
+    """Stable id ``src:<package>:<8 hex>`` of a package and a normalised template."""
+    digest = hashlib.sha1(f"{package}\n{normalise_template(template)}".encode()).hexdigest()
+    return f"src:{package}:{digest[:8]}"
+
+
+def _escape(text: str) -> str:
+    # Only the syntax characters: an identity escape such as "\-" is an error in JS with the u flag.
+    return "".join("\\" + ch if ch in _SPECIAL else ch for ch in text)
+
+
+def template_regex(template: str) -> str:
+    """The regex of a template: literal text escaped, whitespace as ``\\s+``, placeholders bounded.
+
+    Valid in Python's ``re``/``regex`` and in JavaScript (with or without the ``u`` flag).
+    """
+    pieces = []
+    for index, literal in enumerate(normalise_template(template).split(PLACEHOLDER)):
+        if index:
+            pieces.append(PLACEHOLDER_REGEX)
+        pieces.append(r"\s+".join(_escape(word) for word in literal.split(" ")))
+    return "".join(pieces)
+
+
+def _solid_words(template: str) -> list[str]:
+    """Literal words a paste of this message must contain as whole tokens (not glued to a value)."""
+    words: list[str] = []
+    pieces = template.split(PLACEHOLDER)
+    for index, literal in enumerate(pieces):
+        for match in _WORD.finditer(literal):
+            glued_left = index > 0 and match.start() == 0
+            glued_right = index < len(pieces) - 1 and match.end() == len(literal)
+            if not glued_left and not glued_right:
+                words.append(match.group())
+    return words
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True)
+class SourceAnswer:
+    """One catalogue message a paste shows, and where the library emits it.
+
+    ``file``, ``function``, ``condition`` and ``exception`` are those of the newest site (a message
+    can be emitted from several places; ``site_count`` says how many). ``first``/``last`` are the
+    first and last sampled releases that have the message. ``line`` is the 1-based line of the
+    paste where the match starts (0 for a lookup by id). ``specificity`` is the template's count
+    of literal characters: the most specific template is preferred.
+    """
+
+    id: str
+    message: str
+    package: str
+    file: str
+    function: str
+    first: str
+    last: str
+    condition: str
+    exception: str
+    kind: str
+    site_count: int
+    specificity: int
+    line: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "message": self.message,
+            "package": self.package,
+            "file": self.file,
+            "function": self.function,
+            "first": self.first,
+            "last": self.last,
+            "condition": self.condition,
+            "exception": self.exception,
+            "kind": self.kind,
+            "site_count": self.site_count,
+            "specificity": self.specificity,
+            "line": self.line,
+        }
+
+
+@dataclass(frozen=True)
+class VersionVerdict:
+    """Whether a user's release has a message: True, False, or None when the sampling cannot tell."""
+
+    has_message: Optional[bool]  # noqa: UP045 - the package supports Python 3.9
+    text: str
+
+
+# ---------------------------------------------------------------------------------------------
+# The catalogue
+
+
+class Catalogue:
+    """The loaded catalogue: records, the releases read per package, and the rare-word index."""
+
+    def __init__(self, header: dict[str, Any], records: Sequence[dict[str, Any]]) -> None:
+        self.header = header
+        self.records = list(records)
+        self.by_id = {record["id"]: n for n, record in enumerate(self.records)}
+        self.releases: dict[str, list[str]] = {
+            package: list(info.get("releases", [])) for package, info in header.get("packages", {}).items()
+        }
+        self.sampling: dict[str, str] = {
+            package: str(info.get("sampling", "")) for package, info in header.get("packages", {}).items()
+        }
+        self._words: list[frozenset[str]] = []
+        self._anchor: list[str] = []
+        self.index: dict[str, list[int]] = {}
+        self._compiled: dict[int, Any] = {}
+        self._build_index()
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> Catalogue:
+        return cls(document.get("header", {}), document.get("messages", []))
+
+    def _build_index(self) -> None:
+        frequency: dict[str, int] = {}
+        word_lists = []
+        for record in self.records:
+            words = frozenset(_solid_words(record["t"]))
+            word_lists.append(words)
+            for word in words:
+                frequency[word] = frequency.get(word, 0) + 1
+        for n, words in enumerate(word_lists):
+            # A template without a solid word is unfindable by design: it would match almost anything.
+            anchor = min(words, key=lambda w: (frequency[w], -len(w), w)) if words else ""
+            self._words.append(words)
+            self._anchor.append(anchor)
+            if anchor:
+                self.index.setdefault(anchor, []).append(n)
+
+    def pattern(self, n: int) -> Any:
+        """The compiled regex of record ``n`` (compiled on first use)."""
+        compiled = self._compiled.get(n)
+        if compiled is None:
+            import regex
+
+            compiled = regex.compile(self.records[n]["re"])
+            self._compiled[n] = compiled
+        return compiled
+
+    def answer(self, n: int, line: int = 0) -> SourceAnswer:
+        record = self.records[n]
+        kind, exception, file, function, condition = record["sites"][0][:5]
+        message = record["t"]
+        if len(message) > MESSAGE_CAP:
+            message = message[: MESSAGE_CAP - 1] + "…"
+        return SourceAnswer(
+            id=record["id"],
+            message=message,
+            package=record["p"],
+            file=file,
+            function=function,
+            first=record["first"],
+            last=record["last"],
+            condition=condition,
+            exception=exception,
+            kind=kind,
+            site_count=len(record["sites"]),
+            specificity=int(record["lit"]),
+            line=line,
+        )
+
+
+def _data_path() -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec("peft_why.kb")
+    if spec is None or not spec.submodule_search_locations:
+        return Path(__file__).resolve().parent.parent / "kb" / "data" / "catalogue.json.gz"
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / "catalogue.json.gz"
+
+
+@lru_cache(maxsize=4)
+def load_catalogue(path: Optional[str] = None) -> Catalogue:  # noqa: UP045 - Python 3.9
+    """The shipped catalogue (or the one at ``path``), read once per process.
+
+    A missing or unreadable file gives an empty catalogue: lookups then find nothing, and the
+    rest of peft-why works as before.
+    """
+    target = Path(path) if path else _data_path()
+    try:
+        document = json.loads(gzip.decompress(target.read_bytes()).decode("utf-8"))
+    except (OSError, ValueError):
+        return Catalogue({}, [])
+    return Catalogue.from_document(document)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lookup
+
+
+def catalogue_hits(
+    text_or_lines: str | Iterable[str],
+    catalogue: Optional[Catalogue] = None,  # noqa: UP045 - Python 3.9
+) -> list[SourceAnswer]:
+    """The catalogue messages a paste shows, most specific first.
+
+    A hit whose span lies inside the span of a more specific hit is dropped (the generic template
+    "{…} not found" yields to "Target modules {…} not found in the base model").
+    """
+    book = catalogue if catalogue is not None else load_catalogue()
+    lines = text_or_lines.splitlines() if isinstance(text_or_lines, str) else [str(x) for x in text_or_lines]
+    if not lines or not book.index:
+        return []
+    where: dict[str, list[int]] = {}
+    for number, line in enumerate(lines):
+        for word in set(_WORD.findall(line)):
+            where.setdefault(word, []).append(number)
+    tokens = where.keys()
+    found: list[tuple[int, int, int, int]] = []  # (record, line, start, end), span in joined-line coordinates
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+    for word in tokens:
+        for n in book.index.get(word, ()):
+            if not book._words[n] <= tokens:
+                continue
+            found.extend(_search(book, n, lines, offsets, where[word]))
+    return _most_specific(book, found)
+
+
+def _search(
+    book: Catalogue, n: int, lines: list[str], offsets: list[int], anchors: list[int]
+) -> list[tuple[int, int, int, int]]:
+    """Regex matches of record ``n`` in windows around the lines holding its rare word."""
+
+    hits: list[tuple[int, int, int, int]] = []
+    seen: set[int] = set()
+    for anchor in anchors:
+        low = max(0, anchor - WINDOW_BEFORE)
+        if hits and low <= hits[-1][1]:
+            low = hits[-1][1] + 1
+        high = min(len(lines), anchor + WINDOW_AFTER + 1)
+        if low >= high:
+            continue
+        window = "\n".join(lines[low:high])
+        try:
+            match = book.pattern(n).search(window, timeout=SEARCH_TIMEOUT)
+        except TimeoutError:
+            continue
+        if match is None:
+            continue
+        start = offsets[low] + match.start()
+        line = low + window.count("\n", 0, match.start())
+        if start in seen:
+            continue
+        seen.add(start)
+        hits.append((n, line, start, offsets[low] + match.end()))
+    return hits
+
+
+def _most_specific(book: Catalogue, found: list[tuple[int, int, int, int]]) -> list[SourceAnswer]:
+    ranked = sorted(found, key=lambda h: (-int(book.records[h[0]]["lit"]), book.records[h[0]]["id"], h[2]))
+    kept: list[tuple[int, int, int, int]] = []
+    for hit in ranked:
+        literal = int(book.records[hit[0]]["lit"])
+        inside = any(k[2] <= hit[2] and hit[3] <= k[3] and int(book.records[k[0]]["lit"]) > literal for k in kept)
+        duplicate = any(k[0] == hit[0] for k in kept)
+        if not inside and not duplicate:
+            kept.append(hit)
+    return [book.answer(n, line + 1) for n, line, _, _ in kept]
+
+
+def source_answer(source_id: str, catalogue: Optional[Catalogue] = None) -> SourceAnswer:  # noqa: UP045
+    """The catalogue message with this id.
+
+    Raises:
+        UnknownSourceId: no message has this id.
+    """
+    book = catalogue if catalogue is not None else load_catalogue()
+    if source_id not in book.by_id:
+        raise UnknownSourceId(source_id)
+    return book.answer(book.by_id[source_id])
+
+
+# ---------------------------------------------------------------------------------------------
+# Versions and rendering
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
+
+
+def version_verdict(
+    answer: SourceAnswer,
+    installed: Optional[str],  # noqa: UP045 - Python 3.9
+    catalogue: Optional[Catalogue] = None,  # noqa: UP045
+) -> VersionVerdict:
+    """Whether the user's release of the package has this message, in the sampling's own terms.
+
+    ``first``/``last`` are sampled releases, so a version between the last release without the
+    message and the first with it (or after the last with it and before the next read) is "cannot
+    tell" rather than a guess.
+    """
+    package = answer.package
+    span = f"{package} {answer.first} … {answer.last}"
+    if not installed or not _version(installed):
+        return VersionVerdict(None, f"present in {span} (releases read); your {package} version is unknown")
+    book = catalogue if catalogue is not None else load_catalogue()
+    read = sorted(book.releases.get(package, []), key=_version)
+    have, first, last = _version(installed), _version(answer.first), _version(answer.last)
+    if first <= have <= last:
+        return VersionVerdict(True, f"you are on {package} {installed}, which has this message ({span})")
+    if have < first:
+        before = [v for v in read if _version(v) < first]
+        if not before:
+            return VersionVerdict(None, f"first seen in {package} {answer.first}, the oldest release read")
+        if have <= _version(before[-1]):
+            return VersionVerdict(
+                False, f"added in {package} {answer.first} (absent from {before[-1]}); you are on {installed}"
+            )
+        return VersionVerdict(None, f"added between {package} {before[-1]} and {answer.first}; you are on {installed}")
+    after = [v for v in read if _version(v) > last]
+    if not after:
+        return VersionVerdict(
+            None, f"present up to {package} {answer.last}, the newest release read; you are on {installed}"
+        )
+    if have >= _version(after[0]):
+        return VersionVerdict(
+            False,
+            f"removed in {package} {after[0]} (last seen in {answer.last}); you are on {installed}, "
+            "a newer release: this message comes from an older one",
+        )
+    return VersionVerdict(None, f"removed between {package} {answer.last} and {after[0]}; you are on {installed}")
+
+
+def render_source(
+    source_id: str,
+    catalogue: Optional[Catalogue] = None,  # noqa: UP045 - Python 3.9
+    installed: Optional[str] = None,  # noqa: UP045
+) -> str:
+    """Plain-text explanation of one catalogue message (for an ``explain src:…`` command).
+
+    Raises:
+        UnknownSourceId: no message has this id.
+    """
+    book = catalogue if catalogue is not None else load_catalogue()
+    answer = source_answer(source_id, book)
+    record = book.records[book.by_id[source_id]]
+    sampling = book.sampling.get(answer.package, "")
+    lines = [
+        f"{answer.id}  ({answer.package})",
+        f"  {answer.exception}: {answer.message}",
+        f"  present in {answer.package} {answer.first} … {answer.last}"
+        + (f" (releases read: {sampling})" if sampling else ""),
+        "  emitted at:",
+    ]
+    for kind, exception, file, function, condition, first, last in record["sites"]:
+        verb = {"raise": "raises", "warn": "warns", "log": "logs"}.get(kind, kind)
+        lines.append(f"    {file} in {function} ({verb} {exception}; {first} … {last})")
+        if condition:
+            lines.append(f"      when: {condition}")
+    if installed is not None:
+        lines.append(f"  your version: {version_verdict(answer, installed, book).text}")
+    return "\n".join(lines)
