@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_PROGRESS_BARS := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: demo test lint typecheck setup clean-venv onnx vectors versions bench bench-all eval
+.PHONY: demo test lint typecheck setup clean-venv onnx vectors versions catalogue bench bench-all eval
 
 # The semantic stage's query encoder: an ONNX export of the packaged MiniLM (~90 MB, never committed),
 # built into the venv so a fresh clone's `make test` has it. The run-time path needs no torch.
@@ -45,6 +45,13 @@ vectors: $(STAMP)
 SRC ?= /tmp/research/src
 versions: $(STAMP)
 	$(BIN)/python scripts/build_version_table.py --src $(SRC)
+
+# The message catalogue (kb/data/catalogue.json.gz, committed): every message peft, and the
+# peft-facing files of transformers, trl and accelerate, raise/warn/log, extracted from released
+# wheels. Downloads them (pip, cached in WHEELS, outside the repo), so it is not part of CI.
+WHEELS ?= $(HOME)/.cache/peft-why/wheels
+catalogue: $(STAMP)
+	$(BIN)/python scripts/build_catalogue.py --cache $(WHEELS) --holdout-latest
 
 bench: $(STAMP) $(ONNX)
 	$(BIN)/python bench/bench_matcher.py
