@@ -192,7 +192,10 @@ class Catalogue:
         if compiled is None:
             import regex
 
-            compiled = regex.compile(self.records[n]["re"])
+            # A lazy placeholder at either end changes only the span, never whether it matches; at
+            # the start it would make every search position scan up to 500 characters.
+            pattern = str(self.records[n]["re"]).removeprefix(PLACEHOLDER_REGEX).removesuffix(PLACEHOLDER_REGEX)
+            compiled = regex.compile(pattern)
             self._compiled[n] = compiled
         return compiled
 
