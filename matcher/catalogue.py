@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 PLACEHOLDER = "{…}"
 MESSAGE_CAP = 300  # characters of a message shown in a SourceAnswer
@@ -139,7 +139,7 @@ class SourceAnswer:
 class VersionVerdict:
     """Whether a user's release has a message: True, False, or None when the sampling cannot tell."""
 
-    has_message: Optional[bool]  # noqa: UP045 - the package supports Python 3.9
+    has_message: bool | None
     text: str
 
 
@@ -199,9 +199,13 @@ class Catalogue:
             self._compiled[n] = compiled
         return compiled
 
-    def answer(self, n: int, line: int = 0) -> SourceAnswer:
+    def answer(self, n: int, line: int = 0, shown: str = "") -> SourceAnswer:
+        """Record ``n`` as an answer; its site is the newest one, or the newest whose exception
+        class the paste shows before the message (``shown``: the text before it on its line)."""
         record = self.records[n]
-        kind, exception, file, function, condition = record["sites"][0][:5]
+        sites = record["sites"]
+        named = [site for site in sites if shown and f"{site[1]}:" in shown]
+        kind, exception, file, function, condition = (named or sites)[0][:5]
         message = record["t"]
         if len(message) > MESSAGE_CAP:
             message = message[: MESSAGE_CAP - 1] + "…"
@@ -232,7 +236,7 @@ def _data_path() -> Path:
 
 
 @lru_cache(maxsize=4)
-def load_catalogue(path: Optional[str] = None) -> Catalogue:  # noqa: UP045 - Python 3.9
+def load_catalogue(path: str | None = None) -> Catalogue:
     """The shipped catalogue (or the one at ``path``), read once per process.
 
     A missing or unreadable file gives an empty catalogue: lookups then find nothing, and the
@@ -252,7 +256,7 @@ def load_catalogue(path: Optional[str] = None) -> Catalogue:  # noqa: UP045 - Py
 
 def catalogue_hits(
     text_or_lines: str | Iterable[str],
-    catalogue: Optional[Catalogue] = None,  # noqa: UP045 - Python 3.9
+    catalogue: Catalogue | None = None,
 ) -> list[SourceAnswer]:
     """The catalogue messages a paste shows, most specific first.
 
@@ -277,7 +281,10 @@ def catalogue_hits(
             if not book._words[n] <= tokens:
                 continue
             found.extend(_search(book, n, lines, offsets, where[word]))
-    return _most_specific(book, found)
+    return [
+        book.answer(n, line + 1, lines[line][: start - offsets[line]])
+        for n, line, start, _ in _most_specific(book, found)
+    ]
 
 
 def _search(
@@ -310,7 +317,7 @@ def _search(
     return hits
 
 
-def _most_specific(book: Catalogue, found: list[tuple[int, int, int, int]]) -> list[SourceAnswer]:
+def _most_specific(book: Catalogue, found: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
     ranked = sorted(found, key=lambda h: (-int(book.records[h[0]]["lit"]), book.records[h[0]]["id"], h[2]))
     kept: list[tuple[int, int, int, int]] = []
     for hit in ranked:
@@ -319,10 +326,10 @@ def _most_specific(book: Catalogue, found: list[tuple[int, int, int, int]]) -> l
         duplicate = any(k[0] == hit[0] for k in kept)
         if not inside and not duplicate:
             kept.append(hit)
-    return [book.answer(n, line + 1) for n, line, _, _ in kept]
+    return kept
 
 
-def source_answer(source_id: str, catalogue: Optional[Catalogue] = None) -> SourceAnswer:  # noqa: UP045
+def source_answer(source_id: str, catalogue: Catalogue | None = None) -> SourceAnswer:
     """The catalogue message with this id.
 
     Raises:
@@ -344,8 +351,8 @@ def _version(text: str) -> tuple[int, ...]:
 
 def version_verdict(
     answer: SourceAnswer,
-    installed: Optional[str],  # noqa: UP045 - Python 3.9
-    catalogue: Optional[Catalogue] = None,  # noqa: UP045
+    installed: str | None,
+    catalogue: Catalogue | None = None,
 ) -> VersionVerdict:
     """Whether the user's release of the package has this message, in the sampling's own terms.
 
@@ -387,8 +394,8 @@ def version_verdict(
 
 def render_source(
     source_id: str,
-    catalogue: Optional[Catalogue] = None,  # noqa: UP045 - Python 3.9
-    installed: Optional[str] = None,  # noqa: UP045
+    catalogue: Catalogue | None = None,
+    installed: str | None = None,
 ) -> str:
     """Plain-text explanation of one catalogue message (for an ``explain src:…`` command).
 

@@ -135,6 +135,19 @@ def test_hits_prefer_the_most_specific_template() -> None:
     assert hits[0].exception == "NoMatchingPeftModuleError"
 
 
+def test_hit_names_the_site_whose_exception_the_paste_shows() -> None:
+    both = dict(SPECIFIC)
+    both["sites"] = [
+        ["raise", "ValueError", "peft/a.py", "old_place", "", "0.5.0", "0.9.0"],
+        ["raise", "NoMatchingPeftModuleError", "peft/b.py", "new_place", "", "0.8.0", "0.9.0"],
+    ]
+    line = "Target modules ['x'] not found in the base model. Please check the target modules and try again."
+    book = small(both)
+    assert catalogue_hits(f"NoMatchingPeftModuleError: {line}", book)[0].function == "new_place"
+    assert catalogue_hits(f"ValueError: {line}", book)[0].function == "old_place"
+    assert catalogue_hits(line, book)[0].function == "old_place"  # nothing shown: the first (newest) site
+
+
 def test_hits_keep_the_generic_template_when_only_it_matches() -> None:
     hits = catalogue_hits(["ValueError: Target modules ['c_attn'] not found"], small(GENERIC, SPECIFIC))
     assert [h.id for h in hits] == [GENERIC["id"]]
@@ -222,6 +235,19 @@ def test_shipped_ids_are_unique_and_derived_from_their_template() -> None:
     for m in messages:
         assert m["id"] == message_id(m["p"], m["t"])
         assert m["re"] == template_regex(m["t"])
+
+
+def test_shipped_regexes_compile_in_python_and_javascript() -> None:
+    patterns = [m["re"] for m in shipped_document()["messages"]]
+    for pattern in random.Random(RECOGNITION_SEED).sample(patterns, 300):  # regex compiles slowly: a sample
+        regex.compile(pattern)
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    script = (
+        "const ps = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "for (const p of ps) { new RegExp(p); new RegExp(p, 'u'); }"
+    )
+    subprocess.run(["node", "-e", script], input=json.dumps(patterns), text=True, check=True)
 
 
 def test_load_catalogue_is_cached() -> None:
