@@ -494,10 +494,14 @@ def extract(path: str, text: str) -> FileResult:
 # The catalogue
 
 
-def read_package(package: str, versions: list[str], cache: Path) -> tuple[dict[str, Any], Counter[str], list[str]]:
-    """Messages of one package across releases: id -> record; misses of the newest release read."""
+def read_package(
+    package: str, versions: list[str], cache: Path
+) -> tuple[dict[str, Any], Counter[str], Counter[str], list[str]]:
+    """Messages of one package across releases (id -> record), the misses of the newest release
+    read and the misses summed over all releases read (a site missed in 30 releases counts 30)."""
     messages: dict[str, dict[str, Any]] = {}
     misses: Counter[str] = Counter()
+    total: Counter[str] = Counter()
     read: list[str] = []
     for version in versions:
         wheel = wheel_path(package, version, cache)
@@ -519,8 +523,9 @@ def read_package(package: str, versions: list[str], cache: Path) -> tuple[dict[s
                 site_key = (site.kind, site.exception, site.file, site.function)
                 record["sites"].setdefault(site_key, {"cond": site.condition, "first": version})
                 record["sites"][site_key]["last"] = version
+        total.update(release_misses)
         misses = release_misses  # the newest release's misses are the ones that matter today
-    return messages, misses, read
+    return messages, misses, total, read
 
 
 def compact(package: str, messages: dict[str, Any]) -> list[dict[str, Any]]:
@@ -528,7 +533,12 @@ def compact(package: str, messages: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for key in sorted(messages):
         record = messages[key]
-        sites = sorted(record["sites"].items(), key=lambda item: (version_key(item[1]["last"]), item[0]), reverse=True)
+        # Newest first: the latest release that has it, then the latest to introduce it (the current form).
+        sites = sorted(
+            record["sites"].items(),
+            key=lambda item: (version_key(item[1]["last"]), version_key(item[1]["first"]), item[0]),
+            reverse=True,
+        )
         out.append(
             {
                 "id": key,
@@ -586,7 +596,7 @@ def build(
             for version in versions:
                 if download(package, version, cache) is None:
                     print(f"  {package} {version}: pip has no wheel", file=sys.stderr)
-        messages, misses, read = read_package(package, versions, cache)
+        messages, misses, total, read = read_package(package, versions, cache)
         all_misses[package] = misses
         records = compact(package, messages)
         entries.extend(records)
@@ -596,6 +606,7 @@ def build(
             "releases": read,
             "messages": len(records),
             "misses_in_latest": dict(sorted(misses.items())),
+            "misses_all_releases": dict(sorted(total.items())),
         }
     header["messages"] = len(entries)
     return {"header": header, "messages": entries}, all_misses
@@ -670,8 +681,12 @@ def main() -> int:
         releases_read = info["releases"]
         span = f"{releases_read[0]}..{releases_read[-1]}" if releases_read else "none"
         print(f"{package}: {info['messages']} messages from {len(releases_read)} releases ({span}, {info['sampling']})")
+        newest = releases_read[-1] if releases_read else "-"
+        summed = info["misses_all_releases"]
         for kind, count in misses[package].most_common():
-            print(f"  miss in {releases_read[-1] if releases_read else '-'}: {kind}: {count}")
+            print(f"  miss in {newest}: {kind}: {count} (all releases read: {summed[kind]})")
+        for kind in sorted(set(summed) - set(misses[package])):
+            print(f"  miss in older releases only: {kind}: {summed[kind]}")
     print(f"wrote {args.out}: {document['header']['messages']} messages, {size} bytes (cap {SIZE_CAP})")
     js = "skipped" if args.no_js_check else "all"
     print(f"regexes compile in Python regex: all {len(patterns)}; in JavaScript: {js}")
