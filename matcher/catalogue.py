@@ -35,6 +35,7 @@ SEARCH_TIMEOUT = 0.05  # seconds per regex search: a hostile window cannot stall
 
 _WORD = re.compile(r"\w{3,}")
 _SPACE = re.compile(r"\s+")
+_FRAME = re.compile(r'\s*File "[^"]*", line \d+')
 _SPECIAL = frozenset("\\^$.|?*+()[]{}")
 
 
@@ -261,12 +262,15 @@ def catalogue_hits(
     """The catalogue messages a paste shows, most specific first.
 
     A hit whose span lies inside the span of a more specific hit is dropped (the generic template
-    "{…} not found" yields to "Target modules {…} not found in the base model").
+    "{…} not found" yields to "Target modules {…} not found in the base model"). The source lines
+    that a traceback prints under ``File "…", line N`` are not searched: a ``raise`` shown there
+    holds the template itself, not the message.
     """
     book = catalogue if catalogue is not None else load_catalogue()
     lines = text_or_lines.splitlines() if isinstance(text_or_lines, str) else [str(x) for x in text_or_lines]
     if not lines or not book.index:
         return []
+    lines = ["" if n and line[:1].isspace() and _FRAME.match(lines[n - 1]) else line for n, line in enumerate(lines)]
     where: dict[str, list[int]] = {}
     for number, line in enumerate(lines):
         for word in set(_WORD.findall(line)):

@@ -148,6 +148,16 @@ def test_hit_names_the_site_whose_exception_the_paste_shows() -> None:
     assert catalogue_hits(line, book)[0].function == "old_place"  # nothing shown: the first (newest) site
 
 
+def test_source_line_of_a_traceback_frame_is_not_taken_for_the_message() -> None:
+    paste = (
+        '  File "/site-packages/peft/tuners/tuners_utils.py", line 507, in inject_adapter\n'
+        '    raise ValueError(f"Target modules {config.target_modules} not found")\n'
+        "ValueError: Target modules ['c_attn'] not found\n"
+    )
+    hits = catalogue_hits(paste, small(GENERIC))
+    assert [(h.id, h.line) for h in hits] == [(GENERIC["id"], 3)]
+
+
 def test_hits_keep_the_generic_template_when_only_it_matches() -> None:
     hits = catalogue_hits(["ValueError: Target modules ['c_attn'] not found"], small(GENERIC, SPECIFIC))
     assert [h.id for h in hits] == [GENERIC["id"]]
