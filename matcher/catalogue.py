@@ -34,6 +34,7 @@ WINDOW_AFTER = 30
 SEARCH_TIMEOUT = 0.05  # seconds per regex search: a hostile window cannot stall a lookup
 
 _WORD = re.compile(r"\w{3,}")
+_SOLID = re.compile(r"(?<![\w\x00])\w{3,}(?![\w\x00])")  # a word not glued to a placeholder (\x00)
 _SPACE = re.compile(r"\s+")
 _FRAME = re.compile(r'\s*File "[^"]*", line \d+')
 _SPECIAL = frozenset("\\^$.|?*+()[]{}")
@@ -78,15 +79,20 @@ def template_regex(template: str) -> str:
 
 def _solid_words(template: str) -> list[str]:
     """Literal words a paste of this message must contain as whole tokens (not glued to a value)."""
-    words: list[str] = []
-    pieces = template.split(PLACEHOLDER)
-    for index, literal in enumerate(pieces):
-        for match in _WORD.finditer(literal):
-            glued_left = index > 0 and match.start() == 0
-            glued_right = index < len(pieces) - 1 and match.end() == len(literal)
-            if not glued_left and not glued_right:
-                words.append(match.group())
-    return words
+    return _SOLID.findall(template.replace(PLACEHOLDER, "\x00"))
+
+
+def anchor_words(templates: Sequence[str]) -> list[str]:
+    """Per template, its rarest solid word across all the templates ("" when it has none).
+
+    The lookup indexes each template under this one word, so a paste pulls few candidates.
+    """
+    word_sets = [frozenset(_solid_words(template)) for template in templates]
+    frequency: dict[str, int] = {}
+    for words in word_sets:
+        for word in words:
+            frequency[word] = frequency.get(word, 0) + 1
+    return [min(words, key=lambda w: (frequency[w], -len(w), w)) if words else "" for words in word_sets]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,31 +167,27 @@ class Catalogue:
         self.sampling: dict[str, str] = {
             package: str(info.get("sampling", "")) for package, info in header.get("packages", {}).items()
         }
-        self._words: list[frozenset[str]] = []
-        self._anchor: list[str] = []
+        self._words: dict[int, frozenset[str]] = {}
         self.index: dict[str, list[int]] = {}
         self._compiled: dict[int, Any] = {}
-        self._build_index()
+        # The builder stores each record's anchor ("a"); computing them here costs ~30 ms more.
+        stored = [record.get("a") for record in self.records]
+        anchors = stored if all(isinstance(a, str) for a in stored) else anchor_words([r["t"] for r in self.records])
+        for n, anchor in enumerate(anchors):
+            if anchor:  # a template without a solid word is unfindable by design: it would match anything
+                self.index.setdefault(str(anchor), []).append(n)
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> Catalogue:
         return cls(document.get("header", {}), document.get("messages", []))
 
-    def _build_index(self) -> None:
-        frequency: dict[str, int] = {}
-        word_lists = []
-        for record in self.records:
-            words = frozenset(_solid_words(record["t"]))
-            word_lists.append(words)
-            for word in words:
-                frequency[word] = frequency.get(word, 0) + 1
-        for n, words in enumerate(word_lists):
-            # A template without a solid word is unfindable by design: it would match almost anything.
-            anchor = min(words, key=lambda w: (frequency[w], -len(w), w)) if words else ""
-            self._words.append(words)
-            self._anchor.append(anchor)
-            if anchor:
-                self.index.setdefault(anchor, []).append(n)
+    def words(self, n: int) -> frozenset[str]:
+        """The solid words of record ``n``: all must occur in a paste before its regex runs."""
+        found = self._words.get(n)
+        if found is None:
+            found = frozenset(_solid_words(self.records[n]["t"]))
+            self._words[n] = found
+        return found
 
     def pattern(self, n: int) -> Any:
         """The compiled regex of record ``n`` (compiled on first use)."""
@@ -282,7 +284,7 @@ def catalogue_hits(
         offsets.append(offsets[-1] + len(line) + 1)
     for word in tokens:
         for n in book.index.get(word, ()):
-            if not book._words[n] <= tokens:
+            if not book.words(n) <= tokens:
                 continue
             found.extend(_search(book, n, lines, offsets, where[word]))
     return [

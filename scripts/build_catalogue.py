@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout: matcher/catalogue.py owns 
 from matcher.catalogue import (  # noqa: E402
     PLACEHOLDER,
     Catalogue,
+    anchor_words,
     catalogue_hits,
     message_id,
     normalise_template,
@@ -608,6 +609,8 @@ def build(
             "misses_in_latest": dict(sorted(misses.items())),
             "misses_all_releases": dict(sorted(total.items())),
         }
+    for entry, anchor in zip(entries, anchor_words([e["t"] for e in entries])):
+        entry["a"] = anchor
     header["messages"] = len(entries)
     return {"header": header, "messages": entries}, all_misses
 

@@ -24,6 +24,7 @@ from peft_why.matcher.catalogue import (
     PLACEHOLDER,
     Catalogue,
     UnknownSourceId,
+    anchor_words,
     catalogue_hits,
     load_catalogue,
     message_id,
@@ -245,6 +246,7 @@ def test_shipped_ids_are_unique_and_derived_from_their_template() -> None:
     for m in messages:
         assert m["id"] == message_id(m["p"], m["t"])
         assert m["re"] == template_regex(m["t"])
+    assert [m["a"] for m in messages] == anchor_words([m["t"] for m in messages])
 
 
 def test_shipped_regexes_compile_in_python_and_javascript() -> None:
