@@ -37,6 +37,7 @@ _WORD = re.compile(r"\w{3,}")
 _SOLID = re.compile(r"(?<![\w\x00])\w{3,}(?![\w\x00])")  # a word not glued to a placeholder (\x00)
 _SPACE = re.compile(r"\s+")
 _FRAME = re.compile(r'\s*File "[^"]*", line \d+')
+_RAISED = re.compile(r"\s*[A-Za-z_][\w.]*: ")  # "ValueError: …" indented under a frame by a re-pasted log
 _SPECIAL = frozenset("\\^$.|?*+()[]{}")
 
 
@@ -266,13 +267,16 @@ def catalogue_hits(
     A hit whose span lies inside the span of a more specific hit is dropped (the generic template
     "{…} not found" yields to "Target modules {…} not found in the base model"). The source lines
     that a traceback prints under ``File "…", line N`` are not searched: a ``raise`` shown there
-    holds the template itself, not the message.
+    holds the template itself, not the message (unless it reads ``Name: …``, an indented error line).
     """
     book = catalogue if catalogue is not None else load_catalogue()
     lines = text_or_lines.splitlines() if isinstance(text_or_lines, str) else [str(x) for x in text_or_lines]
     if not lines or not book.index:
         return []
-    lines = ["" if n and line[:1].isspace() and _FRAME.match(lines[n - 1]) else line for n, line in enumerate(lines)]
+    lines = [
+        "" if n and line[:1].isspace() and _FRAME.match(lines[n - 1]) and not _RAISED.match(line) else line
+        for n, line in enumerate(lines)
+    ]
     where: dict[str, list[int]] = {}
     for number, line in enumerate(lines):
         for word in set(_WORD.findall(line)):

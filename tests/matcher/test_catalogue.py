@@ -159,6 +159,14 @@ def test_source_line_of_a_traceback_frame_is_not_taken_for_the_message() -> None
     assert [(h.id, h.line) for h in hits] == [(GENERIC["id"], 3)]
 
 
+def test_an_indented_error_line_under_a_frame_is_still_searched() -> None:
+    paste = (
+        '    File "/site-packages/peft/tuners/tuners_utils.py", line 507, in inject_adapter\n'
+        "    ValueError: Target modules ['c_attn'] not found\n"
+    )
+    assert [h.line for h in catalogue_hits(paste, small(GENERIC))] == [2]
+
+
 def test_hits_keep_the_generic_template_when_only_it_matches() -> None:
     hits = catalogue_hits(["ValueError: Target modules ['c_attn'] not found"], small(GENERIC, SPECIFIC))
     assert [h.id for h in hits] == [GENERIC["id"]]
