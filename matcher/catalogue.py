@@ -20,6 +20,7 @@ import gzip
 import hashlib
 import json
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -290,7 +291,9 @@ def catalogue_hits(
         for n in book.index.get(word, ()):
             if not book.words(n) <= tokens:
                 continue
-            found.extend(_search(book, n, lines, offsets, where[word]))
+            hit = _search(book, n, lines, offsets, where, word)
+            if hit is not None:
+                found.append(hit)
     return [
         book.answer(n, line + 1, lines[line][: start - offsets[line]])
         for n, line, start, _ in _most_specific(book, found)
@@ -298,33 +301,29 @@ def catalogue_hits(
 
 
 def _search(
-    book: Catalogue, n: int, lines: list[str], offsets: list[int], anchors: list[int]
-) -> list[tuple[int, int, int, int]]:
-    """Regex matches of record ``n`` in windows around the lines holding its rare word."""
+    book: Catalogue, n: int, lines: list[str], offsets: list[int], where: dict[str, list[int]], anchor: str
+) -> tuple[int, int, int, int] | None:
+    """The last match of record ``n`` in windows around the lines holding its rare word.
 
-    hits: list[tuple[int, int, int, int]] = []
-    seen: set[int] = set()
-    for anchor in anchors:
-        low = max(0, anchor - WINDOW_BEFORE)
-        if hits and low <= hits[-1][1]:
-            low = hits[-1][1] + 1
-        high = min(len(lines), anchor + WINDOW_AFTER + 1)
-        if low >= high:
+    One match per record is enough (a message repeated in a log is one answer), and the last one
+    is the error that ended the run; searching from the end stops at the first found.
+    """
+    words = book.words(n)
+    for at in reversed(where[anchor]):
+        low = max(0, at - WINDOW_BEFORE)
+        high = min(len(lines), at + WINDOW_AFTER + 1)
+        # every literal word must occur in the window (a sorted line list each: two bisections)
+        if not all(bisect_left(where[w], high) > bisect_left(where[w], low) for w in words):
             continue
         window = "\n".join(lines[low:high])
         try:
             match = book.pattern(n).search(window, timeout=SEARCH_TIMEOUT)
         except TimeoutError:
             continue
-        if match is None:
-            continue
-        start = offsets[low] + match.start()
-        line = low + window.count("\n", 0, match.start())
-        if start in seen:
-            continue
-        seen.add(start)
-        hits.append((n, line, start, offsets[low] + match.end()))
-    return hits
+        if match is not None:
+            line = low + window.count("\n", 0, match.start())
+            return (n, line, offsets[low] + match.start(), offsets[low] + match.end())
+    return None
 
 
 def _most_specific(book: Catalogue, found: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
