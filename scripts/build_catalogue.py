@@ -452,10 +452,11 @@ class Extractor(ast.NodeVisitor):
             self._site("warn", name, _message_arg(node, "message"))
         elif isinstance(node.func, ast.Attribute) and node.func.attr in LOG_METHODS and "log" in callee.lower():
             level = "ERROR" if node.func.attr == "error" else "WARNING"
-            self._site("log", level, _message_arg(node, "msg"))
+            # logger.warning("x %s", value): logging applies % to the arguments
+            self._site("log", level, _message_arg(node, "msg"), percent=len(node.args) > 1)
         self.generic_visit(node)
 
-    def _site(self, kind: str, exception: str, message: ast.expr | None) -> None:
+    def _site(self, kind: str, exception: str, message: ast.expr | None, *, percent: bool = False) -> None:
         if message is None:
             self.result.misses["no message argument"] += 1
             return
@@ -464,6 +465,11 @@ class Extractor(ast.NodeVisitor):
         except Miss as miss:
             self.result.misses[miss.kind] += 1
             return
+        if percent:
+            templates = [
+                tuple(x for part in t for x in (_percent_template(part) if isinstance(part, str) else (part,)))
+                for t in templates
+            ]
         function = ".".join(self.scope) or "<module>"
         condition = self.conditions[-1] if self.conditions else ""
         seen: set[str] = set()

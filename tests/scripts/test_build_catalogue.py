@@ -46,6 +46,7 @@ SOURCE = textwrap.dedent(
             else:
                 warnings.warn("Rank {} is unusual for {name}".format(rank, name="x"), FutureWarning)
             logger.warning_once("Merging " + str(rank) + " adapters is slow in this mode")
+            logger.error("Rank %d is above the limit of %s adapters", rank, 8)
 
     def module_level(message):
         raise RuntimeError(message)
@@ -83,6 +84,7 @@ def test_percent_format_and_concatenation_become_placeholders(build: ModuleType)
     assert (warned.kind, warned.exception, warned.condition) == ("warn", "FutureWarning", "not (rank < 0)")
     logged = found["Merging {…} adapters is slow in this mode"]
     assert (logged.kind, logged.exception) == ("log", "WARNING")
+    assert found["Rank {…} is above the limit of {…} adapters"].exception == "ERROR"
 
 
 def test_unreadable_messages_are_counted_by_kind(build: ModuleType) -> None:
