@@ -367,32 +367,38 @@ def version_verdict(
 
     ``first``/``last`` are sampled releases, so a version between the last release without the
     message and the first with it (or after the last with it and before the next read) is "cannot
-    tell" rather than a guess.
+    tell" rather than a guess. Where one release per minor was read, versions compare by minor:
+    4.38.0 counts as the 4.38.2 that was read.
     """
     package = answer.package
     span = f"{package} {answer.first} … {answer.last}"
     if not installed or not _version(installed):
         return VersionVerdict(None, f"present in {span} (releases read); your {package} version is unknown")
     book = catalogue if catalogue is not None else load_catalogue()
-    read = sorted(book.releases.get(package, []), key=_version)
-    have, first, last = _version(installed), _version(answer.first), _version(answer.last)
+    depth = 2 if book.sampling.get(package) == "per-minor" else 3
+
+    def key(text: str) -> tuple[int, ...]:
+        return _version(text)[:depth]
+
+    read = sorted(book.releases.get(package, []), key=key)
+    have, first, last = key(installed), key(answer.first), key(answer.last)
     if first <= have <= last:
         return VersionVerdict(True, f"you are on {package} {installed}, which has this message ({span})")
     if have < first:
-        before = [v for v in read if _version(v) < first]
+        before = [v for v in read if key(v) < first]
         if not before:
             return VersionVerdict(None, f"first seen in {package} {answer.first}, the oldest release read")
-        if have <= _version(before[-1]):
+        if have <= key(before[-1]):
             return VersionVerdict(
                 False, f"added in {package} {answer.first} (absent from {before[-1]}); you are on {installed}"
             )
         return VersionVerdict(None, f"added between {package} {before[-1]} and {answer.first}; you are on {installed}")
-    after = [v for v in read if _version(v) > last]
+    after = [v for v in read if key(v) > last]
     if not after:
         return VersionVerdict(
             None, f"present up to {package} {answer.last}, the newest release read; you are on {installed}"
         )
-    if have >= _version(after[0]):
+    if have >= key(after[0]):
         return VersionVerdict(
             False,
             f"removed in {package} {after[0]} (last seen in {answer.last}); you are on {installed}, "

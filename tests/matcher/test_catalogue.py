@@ -222,6 +222,16 @@ def test_version_verdict_says_whether_the_release_has_the_message(
     assert words in verdict.text
 
 
+def test_version_verdict_compares_by_minor_where_one_release_per_minor_was_read() -> None:
+    message = record("transformers", "Some message text here", first="4.38.2", last="4.40.1")
+    releases = ["4.37.2", "4.38.2", "4.39.3", "4.40.1", "4.41.0"]
+    book = Catalogue({"packages": {"transformers": {"sampling": "per-minor", "releases": releases}}}, [message])
+    answer = source_answer(message["id"], book)
+    assert version_verdict(answer, "4.38.0", book).has_message is True
+    assert version_verdict(answer, "4.37.0", book).has_message is False
+    assert version_verdict(answer, "4.41.2", book).has_message is False
+
+
 def test_render_source_names_site_condition_and_releases() -> None:
     book = small(SPECIFIC)
     text = render_source(SPECIFIC["id"], book, installed="0.4.0")
