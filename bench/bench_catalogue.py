@@ -45,8 +45,10 @@ def cold(runs: int) -> None:
         done = subprocess.run([sys.executable, "-c", COLD], capture_output=True, text=True, check=True)
         rows.append([float(x) for x in done.stdout.split()])
     import_wall, import_cpu, load_wall, load_cpu = (statistics.median(col) for col in zip(*rows))
-    print(f"cold, median of {runs} processes: import {import_wall:.1f} ms wall / {import_cpu:.1f} ms cpu; ")
-    print(f"  load_catalogue() {load_wall:.1f} ms wall / {load_cpu:.1f} ms cpu")
+    print(
+        f"cold, median of {runs} processes: import {import_wall:.1f} ms wall / {import_cpu:.1f} ms cpu, "
+        f"load_catalogue() {load_wall:.1f} ms wall / {load_cpu:.1f} ms cpu"
+    )
 
 
 def warm(pastes: list[str]) -> None:
