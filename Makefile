@@ -17,7 +17,7 @@ export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_PROGRESS_BARS := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: demo check test lint typecheck setup clean-venv vectors versions calibrate bench bench-all eval
+.PHONY: demo check test lint typecheck setup clean-venv vectors versions calibrate catalogue bench bench-all eval
 
 setup: $(STAMP)
 
@@ -51,6 +51,13 @@ versions: $(STAMP)
 # matcher/fuse.py (tests/test_provenance.py says when the held-out set or the weights changed since).
 calibrate: $(STAMP)
 	$(BIN)/python bench/calibrate.py bench/heldout
+
+# The message catalogue (kb/data/catalogue.json.gz, committed): every message peft, and the
+# peft-facing files of transformers, trl and accelerate, raise/warn/log, extracted from released
+# wheels. Downloads them (pip, cached in WHEELS, outside the repo), so it is not part of CI.
+WHEELS ?= $(HOME)/.cache/peft-why/wheels
+catalogue: $(STAMP)
+	$(BIN)/python scripts/build_catalogue.py --cache $(WHEELS) --holdout-latest
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_matcher.py
