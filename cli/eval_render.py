@@ -21,7 +21,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 LEGEND = (
     "cells: k/n pct% [95% Wilson interval]. top-1, top-3, MRR, false abstain: over cases an entry should win;"
-    " abstain ok: over tail + none cases; right: case handled right (entry first, or abstained where due);"
+    " abstain ok: over tail + none cases (none: abstained; tail: abstained or its new entry first);"
+    " right: case handled right (entry first, or abstained where due);"
     " wrong@high: wrong answers at 'high' over all cases; P(high): precision of 'high' answers."
 )
 CELL = 21

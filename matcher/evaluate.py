@@ -129,10 +129,16 @@ def target_of(label: str, tail_map: Mapping[str, str | None], entries: Container
 
 
 def group_of(label: str, target: str | None) -> str:
-    """``none``, ``tail`` (an uncovered tail class) or ``known`` (a KB entry should rank first)."""
+    """``none``, ``tail`` (a tail class, covered by an entry or not) or ``known`` (a KB entry should rank first).
+
+    A tail case stays in its own group once an entry covers it: the issue's rule for it is
+    "abstain, or the new entry ranked first", and its figures are reported apart from the
+    failures the KB knew when the case was labelled. ``target`` does not decide the group.
+    """
+    del target
     if label == NONE:
         return "none"
-    return "known" if target is not None else "tail"
+    return "tail" if label.startswith(TAIL_PREFIX) else "known"
 
 
 @dataclass(frozen=True)

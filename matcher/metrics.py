@@ -71,23 +71,29 @@ class Outcome:
         return not self.ranked
 
     @property
+    def may_abstain(self) -> bool:
+        """Abstaining is right: a ``none`` case, or a tail case (covered by a new entry or not)."""
+        return self.target is None or self.group == "tail"
+
+    @property
     def right(self) -> bool:
-        """The target first, or no answer when abstaining is right."""
-        if self.target is None:
-            return self.abstained
-        return self.rank == 1
+        """The target first, or no answer where abstaining is right (a tail case: either)."""
+        if self.may_abstain and self.abstained:
+            return True
+        return self.target is not None and self.rank == 1
 
 
 def summarise(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     """Every metric of a slice. Ranking metrics count only cases with a target; abstention both ways.
 
-    ``abstain_ok``: abstained where that is right (tail, none); ``false_abstain``: abstained
-    where an entry should rank first; ``right``: the case handled right, whatever its group;
+    ``abstain_ok``: right where abstaining is right (none: abstained; tail: abstained or the
+    covering entry first); ``false_abstain``: abstained where an entry should rank first;
+    ``right``: the case handled right, whatever its group;
     ``wrong_high``: wrong answers given at "high" confidence, over all cases of the slice;
     ``high_precision``: of the answers given at "high", how many were right.
     """
     known = [o for o in outcomes if o.target is not None]
-    should_abstain = [o for o in outcomes if o.target is None]
+    should_abstain = [o for o in outcomes if o.may_abstain]
     high = [o for o in outcomes if o.high]
     ranks = [o.rank for o in known]
     reciprocal = sum(1.0 / r for r in ranks if r is not None)
@@ -101,8 +107,8 @@ def summarise(outcomes: Sequence[Outcome]) -> dict[str, Any]:
             "ratio": round(reciprocal / len(known), 4) if known else None,
             "ci95": None,
         },
-        "abstain_ok": count(sum(1 for o in should_abstain if o.abstained), len(should_abstain)),
-        "false_abstain": count(sum(1 for o in known if o.abstained), len(known)),
+        "abstain_ok": count(sum(1 for o in should_abstain if o.right), len(should_abstain)),
+        "false_abstain": count(sum(1 for o in known if o.abstained and not o.may_abstain), len(known)),
         "right": count(sum(1 for o in outcomes if o.right), len(outcomes)),
         "wrong_high": count(sum(1 for o in high if not o.right), len(outcomes)),
         "high_precision": count(sum(1 for o in high if o.right), len(high)),

@@ -64,7 +64,7 @@ def _index() -> KbIndex:
     )
 
 
-def test_none_and_unmapped_tail_want_abstention_and_mapped_tail_counts_as_known() -> None:
+def test_none_and_unmapped_tail_want_abstention_and_mapped_tail_stays_in_its_group() -> None:
     entries = {"boom-error": object()}
     tail_map = {"new-class": "boom-error", "waiting": None, "ahead": "not-yet-in-kb"}
     assert (target_of("none", tail_map, entries), group_of("none", None)) == (None, "none")
@@ -72,7 +72,7 @@ def test_none_and_unmapped_tail_want_abstention_and_mapped_tail_counts_as_known(
     assert target_of("tail:waiting", tail_map, entries) is None
     assert target_of("tail:ahead", tail_map, entries) is None  # mapped before its entry landed
     assert target_of("tail:new-class", tail_map, entries) == "boom-error"
-    assert group_of("tail:new-class", "boom-error") == "known"
+    assert group_of("tail:new-class", "boom-error") == "tail"
     assert group_of("tail:waiting", None) == "tail"
     assert target_of("some-entry", tail_map, entries) == "some-entry"
 
@@ -80,6 +80,9 @@ def test_none_and_unmapped_tail_want_abstention_and_mapped_tail_counts_as_known(
 def test_abstaining_is_right_only_where_no_entry_should_win() -> None:
     assert _outcome("tail", None, ()).right
     assert not _outcome("tail", None, ("x",)).right
+    assert _outcome("tail", "x", ()).right  # a covered tail class: abstaining is still right
+    assert _outcome("tail", "x", ("x", "y")).right  # ... and so is its new entry first
+    assert not _outcome("tail", "x", ("y", "x")).right
     assert not _outcome("known", "x", ()).right
     assert _outcome("known", "x", ("x", "y")).right
     assert not _outcome("known", "x", ("y", "x")).right
@@ -162,7 +165,7 @@ def test_evaluate_scores_tail_and_none_by_abstention_and_reports_every_variant()
     ]
     report = evaluate(cases, index=_index(), tail_map={"covered": "boom-error"}, split="c2")
     assert list(report) == FIELDS
-    assert report["groups"] == {"known": 2, "tail": 1, "none": 1}
+    assert report["groups"] == {"known": 1, "tail": 2, "none": 1}
     assert report["tail_classes"] == {"covered": "boom-error", "unmapped": None}
     assert report["cache_mismatch"] == []
     names = [v["name"] for v in report["variants"]]
@@ -170,8 +173,9 @@ def test_evaluate_scores_tail_and_none_by_abstention_and_reports_every_variant()
         f"-{s}" for s in ("regex", "lexical", "fuzzy", "semantic", "version")
     ]
     rows = {(r["part"], r["by"], r["value"]): r for r in report["variants"][0]["rows"]}
-    assert rows[("all", "group", "known")]["top1"]["n"] == 2  # the mapped tail case counts as known
-    assert rows[("all", "group", "tail")]["abstain_ok"]["n"] == 0  # answered where it should abstain
+    assert rows[("all", "group", "known")]["top1"]["n"] == 1
+    assert rows[("all", "group", "tail")]["top1"]["n"] == 1  # the covered tail case: its entry first
+    assert rows[("all", "group", "tail")]["abstain_ok"]["n"] == 1  # c4 right (its entry), c3 answered wrongly
     assert rows[("all", "group", "none")]["abstain_ok"]["n"] == 1
     assert rows[("fresh", "lang", "zh")]["cases"] == 2
     assert rows[("tuned", "all", "all")]["cases"] == 2
