@@ -163,9 +163,12 @@ DID: dict[str, tuple[str, ...]] = {
         r"\bfp16\b|\bfloat16\b|\.half\(\)|\bhalf[- ]precision\b",
         r"半精度",
     ),
+    # Training mode, not a mention of eval: "already in eval mode" / "已经调用了 model.eval()" rules dropout out.
     "did:train-mode": (
-        r"\bdropout\b|\.eval\(\)|\beval mode\b|\btraining mode\b|\bmodel\.train\(\)|\btrain mode\b",
-        r"训练模式|评估模式|推理模式",
+        r"dropout\b|\btraining mode\b|\btrain mode\b|\bmodel\.train\(\)|\bmodel\.training\b",
+        r"\b(?:without|forgot|forgetting|never|not|didn'?t|did not) (?:to )?(?:call(?:ing)? |switch(?:ing)? to |us(?:e|ing) )?(?:model\.)?eval(?:\(\)| mode)?",
+        r"\beval\(\)[^.\n]{0,20}?\b(?:never|not) (?:been )?called\b",
+        r"训练模式|(?:没有|没|忘了|忘记|未)(?:调用|切换到?|设置)?\s*(?:model\.)?eval",
     ),
     "did:classification": (
         r"\bclassif\w*\b|\bSequenceClassification\b|\bSEQ_CLS\b|\bclassifier\b|\bscore head\b|\bnum_labels\b",
