@@ -36,16 +36,17 @@ import yaml
 from peft_why.matcher.diagnose import get_kb, get_vectors, stage_candidates
 from peft_why.matcher.fuse import COMPANION_BELOW, DEFAULT_WEIGHTS, HIGH, IDENTITY, calibrated, fuse
 from peft_why.matcher.parse import parse
+from peft_why.matcher.semantic import semantic_candidates
 from peft_why.matcher.types import Candidate
 
 FOLDS = 5
 SEED = 0
 WRONG_COST = 1.0
 SYMPTOM_GRID = (0.5, 0.6, 0.7, 0.8, 0.9)
-SEMANTIC_GRID = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6)
+SEMANTIC_GRID = (0.0, 0.2, 0.4)
 LEXICAL_GRID = (0.6, 0.75)
 FUZZY_GRID = (0.55, 0.7)
-LINES = tuple(round(0.30 + 0.05 * i, 2) for i in range(10))  # 0.30 .. 0.75
+LINES = tuple(round(0.15 + 0.05 * i, 2) for i in range(13))  # 0.15 .. 0.75
 BUCKETS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)
 
 
@@ -83,9 +84,15 @@ def collect(folder: Path) -> list[Row]:
     rows = []
     for item in yaml.safe_load((folder / "labels.yaml").read_text(encoding="utf-8")):
         text = (folder / "cases" / f"{item['case']}.txt").read_text(encoding="utf-8", errors="replace")
-        found = stage_candidates(parse(text), index, vectors=get_vectors, versions={})
-        if any(c.score >= 1.0 for c in found.get("regex", ())):
-            found.pop("semantic", None)  # as diagnose_text: a settled paste never pays for the model
+        trace = parse(text)
+        found = stage_candidates(trace, index, vectors=get_vectors, versions={})
+        vectors = get_vectors()
+        # as diagnose_text, a settled paste never pays for the model; else the semantic stage is
+        # always collected (stage_candidates skips it while fuse.py gives it no weight)
+        if vectors is not None and not any(c.score >= 1.0 for c in found.get("regex", ())):
+            found["semantic"] = semantic_candidates(trace, vectors)
+        else:
+            found.pop("semantic", None)
         rows.append(Row(item["case"], item["label"], item["kind"], item["lang"], str(item.get("source", "")), found))
     return rows
 
@@ -129,6 +136,8 @@ def platt(x: np.ndarray, y: np.ndarray, iterations: int = 50) -> tuple[float, fl
 
 
 GRID_NAMES = ("symptom", "semantic", "lexical", "fuzzy")
+# Fixed prior for tie-breaks (not the constants in fuse.py, which this script's output replaces).
+PRIOR = {"symptom": 0.6, "semantic": 0.4, "lexical": 0.75, "fuzzy": 0.7}
 GRID = tuple(itertools.product(SYMPTOM_GRID, SEMANTIC_GRID, LEXICAL_GRID, FUZZY_GRID))
 Cache = dict[tuple[str, tuple[float, ...]], list[tuple[str, float]]]
 
@@ -181,15 +190,20 @@ def fit(rows: Sequence[Row], cache: Cache) -> dict[str, Any]:
         x = np.asarray([s for s, _ok in tops])
         y = np.asarray([1.0 if ok else 0.0 for _s, ok in tops])
         a, b = platt(x, y)
+        p = np.clip(1.0 / (1.0 + np.exp(-(a * x + b))), 1e-6, 1 - 1e-6)
+        fit_quality = float(np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
         for line in LINES:
             if FLOORS and calibrated(FLOORS[grid], (a, b)) < line:
                 continue
             answered = [ok for s, ok in tops if calibrated(s, (a, b)) >= line]
             utility = sum(answered) - WRONG_COST * (len(answered) - sum(answered))
-            key = (utility, -sum(abs(w - DEFAULT_WEIGHTS.get(n, 0.0)) for n, w in zip(GRID_NAMES, grid)), line)
+            # ties (utility is a count): the better-calibrated fit, then the weights nearest the prior
+            key = (utility, round(fit_quality, 6), -sum(abs(w - PRIOR[n]) for n, w in zip(GRID_NAMES, grid)), line)
             if best is None or key > best:
                 best = key
                 chosen = {**dict(zip(GRID_NAMES, grid)), "calibration": (a, b), "line": line}
+    if not chosen:
+        raise SystemExit("no parameter set keeps every KB example first above any line")
     return chosen
 
 

@@ -58,7 +58,7 @@ def test_evaluate_reports_fused_stages_and_reliability() -> None:
     report = evaluate(cases, index=index, vectors=None)
     assert report["fused"]["top1"]["ratio"] == 1.0
     assert report["fused"]["abstention"]["ratio"] == 1.0
-    assert set(report["stages"]) == {"regex", "lexical", "fuzzy", "semantic", "version"}
+    assert set(report["stages"]) == {"regex", "lexical", "fuzzy", "symptom", "semantic", "version"}
     assert report["stages"]["semantic"]["top1"]["n"] == 0  # no vectors given: the stage contributes nothing
     assert sum(row["n"] for row in report["reliability"]) == 1
 
