@@ -143,8 +143,10 @@ def stage_candidates(
         from .symptom import symptom_candidates
 
         found["symptom"] = symptom_candidates(trace, index.symptoms)
-    # A stage the fusion gives no weight (bench/fit_devset.py) is not worth its model load, unless asked alone.
-    wanted = len(stages) == 1 or (not settled and DEFAULT_WEIGHTS.get("semantic", 0.0) > 0)
+    # By default a stage the fusion gives no weight (bench/fit_devset.py) is not worth its model load;
+    # a selection that names it runs it.
+    chosen = tuple(stages) != STAGES
+    wanted = len(stages) == 1 or (not settled and (chosen or DEFAULT_WEIGHTS.get("semantic", 0.0) > 0))
     if "semantic" in stages and vectors is not None and wanted:
         vector_index = vectors()
         if vector_index is not None:

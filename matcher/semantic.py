@@ -44,8 +44,8 @@ MAX_TEXT_CHARS = 1200
 # Cosine similarities below FLOOR say nothing; at CEILING and above the texts say the same thing.
 FLOOR, CEILING = 0.40, 0.85
 VECTORS_NAME = "semantic-vectors"
-# A query of fewer English words than this (a Chinese description, a bare exception name) is not embedded.
-MIN_QUERY_WORDS = 4
+# A text with fewer English words than this (a Chinese description) is not embedded.
+MIN_QUERY_WORDS = 2
 _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\uac00-\ud7af]+")
 
 
