@@ -138,3 +138,21 @@ def test_diagnose_text_names_the_symptom_stage_in_its_evidence() -> None:
     found = diagnose_text("用 fp16 半精度推理，loss 变成 nan，生成的内容全是乱码")
     assert found and found[0].id == "fp16-overflow-nan"
     assert any(e.stage == "symptom" for e in found[0].evidence)
+
+
+def test_every_shipped_presentation_has_an_observation_the_lexicon_reads() -> None:
+    """A presentation the lexicon cannot read is silently unused: extend the lexicon or reword it."""
+    kb, _index = get_kb()
+    unread = [
+        f"{entry.id}: {p.observation!r}"
+        for entry in kb.active
+        for p in entry.presentations
+        if not split(facets(p.observation))[0]
+    ]
+    assert unread == []
+
+
+def test_family_members_present_themselves_in_english_and_chinese() -> None:
+    kb, _index = get_kb()
+    one_language = [e.id for e in kb.active if e.family and {p.lang for p in e.presentations} != {"en", "zh"}]
+    assert one_language == []
