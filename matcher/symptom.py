@@ -78,6 +78,11 @@ class Profile:
         """Every context facet any of its presentations declares."""
         return frozenset().union(*(ctx for _obs, ctx in self.presentations))
 
+    @property
+    def declared(self) -> frozenset[str]:
+        """Every facet, observation or context, any of its presentations declares."""
+        return frozenset().union(*(obs | ctx for obs, ctx in self.presentations))
+
 
 @dataclass(frozen=True)
 class SymptomIndex:
@@ -109,7 +114,7 @@ def build_symptom_index(presentations: Mapping[str, Sequence[tuple[str, str]]]) 
             profiles.append(Profile(entry_id, tuple(pairs)))
     df: dict[str, int] = {}
     for profile in profiles:
-        for name in frozenset().union(*(o | c for o, c in profile.presentations)):
+        for name in profile.declared:
             df[name] = df.get(name, 0) + 1
     total = len(profiles)
     weights = {name: math.log(1 + total / count) for name, count in df.items()}
@@ -145,8 +150,7 @@ def symptom_candidates(trace: Trace, index: SymptomIndex, *, limit: int = 20) ->
     scored.sort(key=lambda item: item[:2])
     out: list[Candidate] = []
     for negative, entry_id, profile in scored[:limit]:
-        declared = frozenset().union(*(o | c for o, c in profile.presentations))
-        shared = sorted(declared & (seen | did), key=lambda name: (not name.startswith("see:"), name))
+        shared = sorted(profile.declared & (seen | did), key=lambda name: (not name.startswith("see:"), name))
         first = min((found[name] for name in shared if name in found), default=0)
         line = trace.original_line(first - 1) if first else 0
         words = ", ".join(name.split(":", 1)[1] for name in shared)
