@@ -47,10 +47,11 @@ SRC ?= /tmp/research/src
 versions: $(STAMP)
 	$(BIN)/python scripts/build_version_table.py --src $(SRC)
 
-# fuse's Platt constants and their provenance header, fitted on bench/heldout: paste the printed lines into
-# matcher/fuse.py (tests/test_provenance.py says when the held-out set or the weights changed since).
+# fuse's weights, Platt constants and abstention line, fitted on the devset's real pastes (cross-validated):
+# paste the "fitted on all cases" values and the printed CALIBRATION_PROVENANCE into matcher/fuse.py
+# (tests/test_provenance.py says when the devset or the fitter changed since).
 calibrate: $(STAMP)
-	$(BIN)/python bench/calibrate.py bench/heldout
+	$(BIN)/python bench/fit_devset.py ../shared/devset
 
 # The message catalogue (kb/data/catalogue.json.gz, committed): every message peft, and the
 # peft-facing files of transformers, trl and accelerate, raise/warn/log, extracted from released

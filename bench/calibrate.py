@@ -1,7 +1,9 @@
 """Fit the fused score's calibration (Platt scaling) on labelled folders; never on the devset.
 
-Usage: python bench/calibrate.py bench/heldout   (make calibrate; prints CALIBRATION and
-CALIBRATION_PROVENANCE for matcher/fuse.py: paste both, with ABSTAIN_BELOW if --weights moved it)
+Usage: python bench/calibrate.py bench/heldout   (prints a Platt CALIBRATION for the current weights)
+
+matcher/fuse.py's constants now come from bench/fit_devset.py (real pastes, cross-validated, KB
+examples kept); this script remains a check of the calibration on bench/heldout.
 
 Data: the raw fused top-1 score of each case and whether it is right (any answer on a
 ``none`` case is wrong). The map is monotonic, so it changes no ranking, only what a

@@ -139,7 +139,15 @@ def stage_candidates(
     if "fuzzy" in stages:
         found["fuzzy"] = fuzzy_candidates(trace, index)
     settled = any(c.score >= SETTLED_AT for c in found.get("regex", ()))
-    if "semantic" in stages and vectors is not None and (not settled or len(stages) == 1):
+    if "symptom" in stages and (not settled or len(stages) == 1):
+        from .symptom import symptom_candidates
+
+        found["symptom"] = symptom_candidates(trace, index.symptoms)
+    # By default a stage the fusion gives no weight (bench/fit_devset.py) is not worth its model load;
+    # a selection that names it runs it.
+    chosen = tuple(stages) != STAGES
+    wanted = len(stages) == 1 or (not settled and (chosen or DEFAULT_WEIGHTS.get("semantic", 0.0) > 0))
+    if "semantic" in stages and vectors is not None and wanted:
         vector_index = vectors()
         if vector_index is not None:
             from .semantic import semantic_candidates

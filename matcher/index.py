@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from peft_why.kb.model import Entry, Symptom
 
     from .lexical import LexicalIndex
+    from .symptom import SymptomIndex
 
 MAX_DOC_CHARS = 600
 
@@ -79,6 +80,19 @@ class KbIndex:
         from .lexical import build_lexical_index, entry_texts
 
         return build_lexical_index(entry_texts(self))
+
+    @functools.cached_property
+    def symptoms(self) -> SymptomIndex:
+        """The symptom stage's profiles, from the entries' ``presentations`` (built on first use)."""
+        from .symptom import build_symptom_index
+
+        return build_symptom_index(
+            {
+                entry_id: [(p.observation, p.context) for p in entry.presentations]
+                for entry_id, entry in self.entries.items()
+                if entry.presentations and not entry.is_retired
+            }
+        )
 
 
 def build_index(entries: Sequence[Entry]) -> KbIndex:

@@ -21,6 +21,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -44,6 +45,9 @@ MAX_TEXT_CHARS = 1200
 # Cosine similarities below FLOOR say nothing; at CEILING and above the texts say the same thing.
 FLOOR, CEILING = 0.40, 0.85
 VECTORS_NAME = "semantic-vectors"
+# A text with fewer English words than this (a Chinese description) is not embedded.
+MIN_QUERY_WORDS = 2
+_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\uac00-\ud7af]+")
 
 
 class ModelUnavailable(RuntimeError):
@@ -122,7 +126,7 @@ def semantic_text(trace: Trace) -> str:
 
 
 def entry_semantic_texts(index: KbIndex) -> list[tuple[str, str]]:
-    """``(entry_id, text)`` for every text that stands for an entry: title, aliases, each example."""
+    """``(entry_id, text)`` for every text that stands for an entry: title, aliases, examples, presentations."""
     from .parse import parse
 
     out: list[tuple[str, str]] = []
@@ -132,7 +136,11 @@ def entry_semantic_texts(index: KbIndex) -> list[tuple[str, str]]:
             continue
         texts = [mask(entry.title), *(mask(alias) for alias in entry.aliases)]
         texts += [semantic_text(parse(example)) for example in entry.examples.match]
-        out.extend((entry_id, text) for text in dict.fromkeys(t for t in texts if t))
+        # How the failure shows without an error message: symptom descriptions are matched by meaning
+        texts += [mask(f"{p.observation}; {p.context}" if p.context else p.observation) for p in entry.presentations]
+        # embedded as queries are: English part only (see english_part)
+        english = (english_part(t) for t in texts)
+        out.extend((entry_id, text) for text in dict.fromkeys(t for t in english if len(t.split()) >= MIN_QUERY_WORDS))
     return out
 
 
@@ -236,6 +244,12 @@ def write_store(npy: Path, vectors: dict[str, Any], **meta: Any) -> None:
     npy.with_suffix(".json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
 
 
+def english_part(text: str) -> str:
+    """The text without CJK runs: MiniLM was trained on English, and Chinese characters embed as noise
+    (near-random neighbours with confident-looking cosines). Mixed pastes keep their English and code."""
+    return " ".join(_CJK.sub(" ", text).split())
+
+
 def score_of(cosine: float) -> float:
     """Cosine mapped to 0..1 linearly between ``FLOOR`` and ``CEILING``."""
     return max(0.0, min(1.0, (cosine - FLOOR) / (CEILING - FLOOR)))
@@ -243,8 +257,8 @@ def score_of(cosine: float) -> float:
 
 def semantic_candidates(trace: Trace, index: VectorIndex, *, limit: int = 20) -> list[Candidate]:
     """Entries whose texts mean what the paste's key parts mean, best first, at most ``limit``."""
-    text = semantic_text(trace)
-    if not text or not index.entry_ids:
+    text = english_part(semantic_text(trace))
+    if len(text.split()) < MIN_QUERY_WORDS or not index.entry_ids:
         return []
     query = index.encode([text])[0]
     ranked = sorted(index.nearest(query), key=lambda item: (-item[1], item[0]))[:limit]

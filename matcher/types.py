@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Evidence stage names are a frozen contract (CLI JSON, docs site, ablation flags).
-STAGES: tuple[str, ...] = ("regex", "lexical", "fuzzy", "semantic", "version")
+# Names may be added (never renamed or removed): consumers must tolerate unknown ones.
+STAGES: tuple[str, ...] = ("regex", "lexical", "fuzzy", "symptom", "semantic", "version")
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class Diagnosis:
     score: float
     confidence: str
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+    # Set when close candidates share a symptom family: the one observation that tells this one apart.
+    distinguish: str | None = None
     verification: dict[str, Any] | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -63,6 +66,7 @@ class Diagnosis:
             "score": round(self.score, 4),
             "confidence": self.confidence,
             "evidence": [item.to_dict() for item in self.evidence],
+            "distinguish": self.distinguish,
         }
         if self.verification is not None:  # additive: present only when a check ran
             data["verification"] = self.verification

@@ -20,9 +20,9 @@ from the repository and what it cannot run without:
   encoder's checksum. Any KB edit that changes an embedded text makes them stale.
 * versions: the generator's specification (packages, releases, classes, names, messages).
   The released wheels it reads are named by the ``versions_read`` lists in the table.
-* calibration: the held-out cases (``bench/heldout``) and the stage weights it was fitted
-  with. The raw scores also depend on the KB and matcher; their drift is what ``make eval``
-  measures, so a KB edit alone does not stale the constants.
+* calibration: the labelled real pastes (``../shared/devset``) and the fitter
+  (``bench/fit_devset.py``, cross-validated). The raw scores also depend on the KB and matcher;
+  their drift is what ``make eval`` measures, so a KB edit alone does not stale the constants.
 * performance: the benchmark scripts. Timings depend on the machine, which the page names.
 
 A generator's version is its ``GENERATOR_VERSION`` constant, read from its source without
@@ -116,11 +116,17 @@ def versions_inputs(root: Path = ROOT) -> dict[str, str]:
 
 
 def calibration_inputs(root: Path = ROOT) -> dict[str, str]:
-    """The held-out cases and the stage weights the Platt constants were fitted with."""
-    from peft_why.matcher.fuse import DEFAULT_WEIGHTS
+    """The labelled real pastes the fusion constants were fitted on (``../shared/devset``) and the fitter.
 
-    heldout = [p for p in (root / "bench" / "heldout").rglob("*") if p.is_file()]
-    return {"bench/heldout": sha256_files(heldout, root), "matcher.fuse.DEFAULT_WEIGHTS": sha256_json(DEFAULT_WEIGHTS)}
+    The weights, Platt A/B and abstention line are the fit's *outputs*, so they are not inputs here;
+    the KB and matcher also move the raw scores, and that drift is what ``peft-why eval`` shows.
+    """
+    devset = root.parent / "shared" / "devset"
+    cases = [p for p in devset.rglob("*") if p.is_file()] if devset.is_dir() else []
+    return {
+        "../shared/devset": sha256_files(cases, devset) if cases else "missing",
+        "bench/fit_devset.py": sha256_files([root / "bench" / "fit_devset.py"], root),
+    }
 
 
 def performance_inputs(root: Path = ROOT) -> dict[str, str]:
@@ -132,7 +138,7 @@ def performance_inputs(root: Path = ROOT) -> dict[str, str]:
 ARTEFACTS: dict[str, tuple[str, Callable[[Path], dict[str, str]], str]] = {
     "kb/data/semantic-vectors": ("scripts/build_vectors.py", vectors_inputs, "make vectors"),
     "kb/data/versions.json": ("scripts/build_version_table.py", versions_inputs, "make versions"),
-    "matcher/fuse.py calibration": ("bench/calibrate.py", calibration_inputs, "make calibrate"),
+    "matcher/fuse.py calibration": ("bench/fit_devset.py", calibration_inputs, "make calibrate"),
     "docs/performance.md table": ("bench/run_all.py", performance_inputs, "make bench-all"),
 }
 

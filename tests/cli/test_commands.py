@@ -32,7 +32,7 @@ def test_bare_command_is_match_and_reads_stdin() -> None:
     assert code == 0
     assert line["status"] == "matched" and line["source"] == "-" and line["schema_version"] == 1
     assert line["matches"][0]["id"] == "fp16-unscale-amp"  # type: ignore[index]
-    assert set(line["matches"][0]) == {"id", "title", "score", "confidence", "evidence"}  # type: ignore[index]
+    assert set(line["matches"][0]) == {"id", "title", "score", "confidence", "evidence", "distinguish"}  # type: ignore[index]
 
 
 def test_json_lines_in_input_order_with_errors(tmp_path: Path) -> None:

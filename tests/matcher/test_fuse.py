@@ -25,7 +25,7 @@ def _c(stage: str, entry_id: str, score: float) -> Candidate:
 
 def test_fuse_prefers_specific_entry_over_generic_with_equal_evidence() -> None:
     stages = {"fuzzy": [_c("fuzzy", "outdated-package", 0.9), _c("fuzzy", "wrong-task-type", 0.9)]}
-    assert [d.id for d in fuse(stages, ENTRIES)] == ["wrong-task-type", "outdated-package"]
+    assert [d.id for d in fuse(stages, ENTRIES, threshold=0.0)] == ["wrong-task-type", "outdated-package"]
 
 
 def test_fuse_lets_generic_entry_win_with_clearly_stronger_evidence() -> None:

@@ -110,6 +110,7 @@ def test_missing_model_is_said_on_stderr_and_other_stages_still_run(
         found = diagnose.rank(
             parse("my run fails: very specific words"),
             index,
+            stages=("regex", "semantic"),  # named: the default fusion gives semantic no weight
             vectors=lambda: diagnose._cached_vectors(("none",), "none"),
         )
     finally:
