@@ -51,17 +51,19 @@ def test_a_changed_kb_text_stales_the_vectors_and_says_run_make_vectors(tmp_path
     assert message is not None and "run `make vectors`" in message and "semantic texts of kb/entries" in message
 
 
-def test_edited_heldout_case_or_bench_script_stales_its_header(tmp_path: Path) -> None:
+def test_edited_devset_case_or_bench_script_stales_its_header(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
     for rel in ("bench", "matcher", "docs", "scripts"):
-        shutil.copytree(ROOT / rel, tmp_path / rel)
-    assert provenance.staleness("matcher/fuse.py calibration", tmp_path) is None
-    case = next((tmp_path / "bench" / "heldout").rglob("*.txt"))
+        shutil.copytree(ROOT / rel, repo / rel)
+    shutil.copytree(ROOT.parent / "shared" / "devset", tmp_path / "shared" / "devset")  # read at test time only
+    assert provenance.staleness("matcher/fuse.py calibration", repo) is None
+    case = next((tmp_path / "shared" / "devset" / "cases").glob("*.txt"))
     case.write_text(case.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert "run `make calibrate`" in (provenance.staleness("matcher/fuse.py calibration", tmp_path) or "")
-    assert provenance.staleness("docs/performance.md table", tmp_path) is None
-    with (tmp_path / "bench" / "run_all.py").open("a", encoding="utf-8") as script:
+    assert "run `make calibrate`" in (provenance.staleness("matcher/fuse.py calibration", repo) or "")
+    assert provenance.staleness("docs/performance.md table", repo) is None
+    with (repo / "bench" / "run_all.py").open("a", encoding="utf-8") as script:
         script.write("# a change\n")
-    assert "run `make bench-all`" in (provenance.staleness("docs/performance.md table", tmp_path) or "")
+    assert "run `make bench-all`" in (provenance.staleness("docs/performance.md table", repo) or "")
 
 
 def test_missing_header_names_the_make_target(tmp_path: Path) -> None:

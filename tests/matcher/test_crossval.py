@@ -22,7 +22,7 @@ from peft_why.matcher.crossval import (
     weight_combos,
 )
 from peft_why.matcher.evaluate import CachedCase, Case, stage_cache
-from peft_why.matcher.fuse import DEFAULT_WEIGHTS
+from peft_why.matcher.fuse import ABSTAIN_BELOW, CALIBRATION, DEFAULT_WEIGHTS
 from peft_why.matcher.metrics import Facets
 
 from .helpers import make_entry, make_index
@@ -95,7 +95,10 @@ def test_cross_validation_separates_clear_cases_and_reports_fields() -> None:
     assert list(report) == ["scheme", "seed", "stratified_by", "rows", "reliability", "folds", "fit_all", "production"]
     overall = report["rows"][0]
     assert overall["right"]["n"] == 18
-    assert report["production"]["abstain_raw"] == pytest.approx(0.55, abs=0.01)
+    a, b = CALIBRATION  # the production line, read back through the production calibration
+    assert report["production"]["abstain_raw"] == pytest.approx(
+        (math.log(ABSTAIN_BELOW / (1 - ABSTAIN_BELOW)) - b) / a, abs=0.01
+    )
 
 
 def test_fit_prefers_the_weights_that_handle_more_training_cases_right() -> None:

@@ -24,7 +24,7 @@ from peft_why.matcher.evaluate import (
 )
 from peft_why.matcher.index import KbIndex
 from peft_why.matcher.metrics import Outcome, natural_key, part_of, summarise
-from peft_why.matcher.types import Candidate
+from peft_why.matcher.types import STAGES, Candidate
 
 from .helpers import make_entry, make_index
 
@@ -169,9 +169,7 @@ def test_evaluate_scores_tail_and_none_by_abstention_and_reports_every_variant()
     assert report["tail_classes"] == {"covered": "boom-error", "unmapped": None}
     assert report["cache_mismatch"] == []
     names = [v["name"] for v in report["variants"]]
-    assert names == ["fused", "regex", "lexical", "fuzzy", "semantic", "version"] + [
-        f"-{s}" for s in ("regex", "lexical", "fuzzy", "semantic", "version")
-    ]
+    assert names == ["fused", *STAGES] + [f"-{s}" for s in STAGES]
     rows = {(r["part"], r["by"], r["value"]): r for r in report["variants"][0]["rows"]}
     assert rows[("all", "group", "known")]["top1"]["n"] == 1
     assert rows[("all", "group", "tail")]["top1"]["n"] == 1  # the covered tail case: its entry first
