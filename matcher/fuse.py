@@ -11,7 +11,8 @@ The raw score is then calibrated by Platt scaling
 bench/calibrate.py), so a score of 0.8 is right about 80% of the time on
 held-out pastes. The matcher abstains below ``ABSTAIN_BELOW``.
 
-``fuse`` never re-derives evidence: it only weighs what the stages report.
+``fuse`` never re-derives evidence: it only weighs what the stages report (and fills the
+entry's finding template from the values they captured, ``finding.finding_for``).
 Ties break by the most trusted stage that voted, then by id.
 """
 
@@ -21,6 +22,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from .finding import finding_for
 from .types import STAGES, Candidate, Diagnosis, Evidence
 
 if TYPE_CHECKING:
@@ -88,7 +90,10 @@ def fuse(
             for c in sorted(candidates, key=lambda c: (-c.score * weights.get(c.stage, 0.0), STAGES.index(c.stage)))
         )
         best_stage = min(STAGES.index(c.stage) for c in candidates)
-        diagnosis = Diagnosis(entry_id, entry.title, score, confidence_of(score), evidence)
+        finding = finding_for(entry.finding, candidates)
+        diagnosis = Diagnosis(
+            entry_id, entry.title, score, confidence_of(score), evidence, finding=finding, distinguish=entry.distinguish
+        )
         ranked.append((-raw, best_stage, entry_id, diagnosis))
     ranked.sort(key=lambda item: item[:3])
     return [item[3] for item in ranked]

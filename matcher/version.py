@@ -132,15 +132,22 @@ def version_candidates(
 
 def _skew(package: str, name: str, facts: Mapping[str, Any], have: str | None) -> Candidate | None:
     first, removed = str(facts.get("first") or "0"), facts.get("removed_in")
+    seen = (("seen", have),) if have else ()
     if removed and (have is None or version_key(have) >= version_key(removed)):
         detail = f"{name} was removed in {package} {removed} (present {first}-{facts.get('last')})"
         score = KNOWN_VERSION if have else UNKNOWN_VERSION
-        return Candidate("version", OUTDATED_ENTRY, score, detail + (f"; the paste shows {have}" if have else ""))
+        values = (("package", package), ("needed", f"< {removed}"), *seen)
+        return Candidate(
+            "version", OUTDATED_ENTRY, score, detail + (f"; the paste shows {have}" if have else ""), values=values
+        )
     if facts.get("absent_in") and (have is None or version_key(have) < version_key(first)):
         detail = f"{name} needs {package} >= {first}"
+        values = (("package", package), ("needed", f">= {first}"), *seen)
         if have:
-            return Candidate("version", OUTDATED_ENTRY, KNOWN_VERSION, f"{detail}; the paste shows {package} {have}")
-        return Candidate("version", OUTDATED_ENTRY, UNKNOWN_VERSION, detail)
+            return Candidate(
+                "version", OUTDATED_ENTRY, KNOWN_VERSION, f"{detail}; the paste shows {package} {have}", values=values
+            )
+        return Candidate("version", OUTDATED_ENTRY, UNKNOWN_VERSION, detail, values=values)
     return None
 
 
