@@ -171,8 +171,10 @@ def test_close_candidates_of_no_shared_family_get_no_differential() -> None:
     assert "Close call" not in out.getvalue() and "Runner-up: Close (dtype-mismatch, 0.88)" in out.getvalue()
 
 
-def test_the_hook_block_is_the_cli_answer_shortened() -> None:
+def test_the_hook_block_is_the_cli_answer_shortened(monkeypatch: pytest.MonkeyPatch) -> None:
     from peft_why._render import format_diagnosis
+
+    monkeypatch.setenv("COLUMNS", "400")  # wide enough that the CLI wraps no prose: lines compare one to one
 
     entry = ENTRIES["fp16-unscale-amp"]
     best = Diagnosis(entry.id, entry.title, 0.9, "high", finding="the paste shows fp16 lora_A weights")
