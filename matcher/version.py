@@ -26,6 +26,9 @@ from .trace import Trace
 from .types import Candidate
 
 OUTDATED_ENTRY = "outdated-package"
+# A keyword the config rejects because it is misspelt or belongs to another config. When the table shows
+# the field exists from a later release than the one the paste shows, that reading is wrong: demote it.
+MISSPELT_ENTRY = "invalid-config-argument"
 PACKAGES = ("peft", "transformers", "trl", "accelerate")
 KNOWN_VERSION = 1.0
 UNKNOWN_VERSION = 0.7
@@ -114,6 +117,11 @@ def version_candidates(
                 best = candidate
         if best is not None:
             out.append(best)
+            needed = dict(best.values).get("needed", "")
+            if MISSPELT_ENTRY in index.entries and best.score == KNOWN_VERSION and needed.startswith(">="):
+                # the keyword is a real field, only newer than the user's release: version skew, not a typo
+                detail = f"{best.detail}: the keyword exists in a later release (demoted)"
+                out.append(Candidate("version", MISSPELT_ENTRY, DEMOTION, detail))
     for entry_id in sorted(index.entries):
         entry = index.entries[entry_id]
         for package, fixed in sorted(entry.fixed_in.items()):
