@@ -44,11 +44,6 @@ class Part:
     label: str = ""
     language: str = ""
 
-    @property
-    def plain(self) -> str:
-        """The line as plain text (label and text), without indentation."""
-        return self.label + self.text
-
 
 def verify_command(entry_id: str) -> str:
     """The command that runs an entry's check on the user's model (placeholders to fill in)."""
