@@ -11,6 +11,8 @@ import re
 from typing import IO, TYPE_CHECKING
 from urllib.parse import quote
 
+from peft_why.answer import CLOSE_RUNNER_UP as CLOSE_RUNNER_UP  # re-exported: one margin for hook and CLI
+from peft_why.answer import Part, answer_parts
 from peft_why.matcher.types import Diagnosis
 from peft_why.redact import MAX_PASTE_CHARS as MAX_PASTE_CHARS  # re-exported: the cap the links keep to
 from peft_why.redact import redact_paste as redact_paste
@@ -21,8 +23,6 @@ if TYPE_CHECKING:  # pydantic stays out of the --json path (the compiled KB cach
     from rich.console import Console
 
     from peft_why.kb.model import Entry
-
-CLOSE_RUNNER_UP = 0.1
 
 
 def docs_link(entry_id: str) -> str | None:
@@ -82,13 +82,10 @@ def render_markdown(result: MatchResult, entries: dict[str, Entry], out: IO[str]
 def finding_line(diagnosis: Diagnosis) -> str | None:
     """The one-line finding shown right under the entry title: what this paste shows.
 
-    The integrator wires this to the diagnosis' ``finding`` field; until then the version
-    evidence is the only finding the matcher has (it sits in the JSON only otherwise).
+    The matcher computes it (``Diagnosis.finding``: the entry's template filled from the
+    paste, else the version evidence); renderers only place it.
     """
-    for item in diagnosis.evidence:
-        if item.stage == "version":
-            return item.detail
-    return None
+    return diagnosis.finding
 
 
 def render_text(
@@ -118,34 +115,55 @@ def render_text(
         if link:
             console.print(Text.assemble(("Try the paste page: ", "dim"), link), soft_wrap=True)
         return
-    best = result.diagnoses[0]
-    entry = entries[best.id]
-    console.print(Text.assemble((best.id, "bold"), (f"  {best.confidence} · {best.score:.2f}", "cyan")), soft_wrap=True)
-    console.print(Text(best.title, style="bold"))
-    finding = finding_line(best)  # the finding slot: one line, right under the title
-    if finding:
-        console.print(Text.assemble(("Finding: ", "bold magenta"), finding))
-    console.print()
-    console.print(Text.assemble(("Why: ", "bold"), entry.root_cause))
-    console.print()
-    console.print(Text.assemble(("Fix: ", "bold green"), entry.fix.summary))
-    if entry.fix.snippet.strip():
-        console.print()
-        print_code(console, entry.fix.snippet, "python")
-    console.print()
-    for item in best.evidence[:3]:
-        if item.stage == "version" and item.detail == finding:
-            continue
-        where = f" (line {item.line})" if item.line else ""
-        console.print(Text.assemble(("Why matched: ", "dim"), f"{item.stage}: {item.detail}{where}"))
-    more = f"peft-why explain {best.id}"
-    link = docs_link(best.id)
-    console.print(Text.assemble(("More: ", "dim"), more, (f"  ·  {link}" if link else "", "dim")), soft_wrap=True)
-    for other in result.diagnoses[1:]:
-        if best.score - other.score <= CLOSE_RUNNER_UP:
-            console.print(Text(f"Runner-up: {other.title} ({other.id}, {other.score:.2f})", style="yellow"))
+    print_parts(console, answer_parts(result.diagnoses, entries, docs_link=docs_link(result.diagnoses[0].id)))
+
+
+# How each kind of answer part looks in the terminal: (indent, label style, text style).
+_STYLES: dict[str, tuple[int, str, str]] = {
+    "title": (0, "bold", "bold"),
+    "meta": (0, "bold", "cyan"),
+    "finding": (0, "bold magenta", ""),
+    "why": (0, "bold", ""),
+    "fix": (0, "bold green", ""),
+    "differential": (0, "bold yellow", ""),
+    "member": (2, "bold", ""),
+    "tell": (4, "dim", ""),
+    "matched": (0, "dim", ""),
+    "more": (0, "dim", ""),
+    "runner-up": (0, "yellow", "yellow"),
+    "runner-up-finding": (2, "magenta", ""),
+    "also": (0, "dim", "dim"),
+}
+
+
+def print_parts(console: Console, parts: list[Part]) -> None:
+    """The shared answer block (``peft_why.answer``) through rich: prose wraps, code is printed whole.
+
+    Consecutive code parts are one block for :func:`print_code` (highlighted together, never
+    wrapped); commands (``more``) are soft-wrapped so a narrow terminal cannot cut them.
+    """
+    from rich.text import Text
+
+    index = 0
+    while index < len(parts):
+        part = parts[index]
+        if part.kind == "code":
+            block = [part.text]
+            while (
+                index + 1 < len(parts)
+                and parts[index + 1].kind == "code"
+                and parts[index + 1].language == part.language
+            ):
+                index += 1
+                block.append(parts[index].text)
+            print_code(console, "\n".join(block), part.language or "text")
+        elif part.kind == "blank":
+            console.print()
         else:
-            console.print(Text(f"Also possible: {other.title} ({other.id}, {other.score:.2f})", style="dim"))
+            indent, label_style, text_style = _STYLES.get(part.kind, (0, "", ""))
+            line = Text.assemble(" " * indent, (part.label, label_style), (part.text, text_style))
+            console.print(line, soft_wrap=part.kind == "more")
+        index += 1
 
 
 def make_console(out: IO[str]) -> Console:

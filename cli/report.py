@@ -43,9 +43,10 @@ class MatchResult:
 
 
 def redacted_diagnosis(diagnosis: Diagnosis) -> Diagnosis:
-    """The diagnosis with each evidence line redacted: a stage may quote the paste (a span, a line)."""
+    """The diagnosis with each evidence line and its finding redacted: both may quote the paste."""
     evidence = tuple(dataclasses.replace(item, detail=redact(item.detail)) for item in diagnosis.evidence)
-    return dataclasses.replace(diagnosis, evidence=evidence)
+    finding = redact(diagnosis.finding) if diagnosis.finding is not None else None
+    return dataclasses.replace(diagnosis, evidence=evidence, finding=finding)
 
 
 def exit_code(results: list[MatchResult], usage_error: bool = False) -> int:

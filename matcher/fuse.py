@@ -12,7 +12,8 @@ bench/fit_devset.py, cross-validated), so a score of 0.8 is right about 80% of t
 time on held-out pastes. The matcher abstains when the best score is below
 ``ABSTAIN_BELOW``; once it answers, runners-up down to ``COMPANION_BELOW`` stand beside it.
 
-``fuse`` never re-derives evidence: it only weighs what the stages report.
+``fuse`` never re-derives evidence: it only weighs what the stages report (and fills the
+entry's finding template from the values they captured, ``finding.finding_for``).
 Ties break by the most trusted stage that voted, then by id.
 """
 
@@ -23,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from .finding import finding_for
 from .types import STAGES, Candidate, Diagnosis, Evidence
 
 if TYPE_CHECKING:
@@ -105,7 +107,8 @@ def fuse(
             for c in sorted(candidates, key=lambda c: (-c.score * weights.get(c.stage, 0.0), STAGES.index(c.stage)))
         )
         best_stage = min(STAGES.index(c.stage) for c in candidates)
-        diagnosis = Diagnosis(entry_id, entry.title, score, confidence_of(score), evidence)
+        finding = finding_for(entry.finding, candidates)
+        diagnosis = Diagnosis(entry_id, entry.title, score, confidence_of(score), evidence, finding=finding)
         ranked.append((-raw, best_stage, entry_id, diagnosis))
     ranked.sort(key=lambda item: item[:3])
     found = [item[3] for item in ranked]

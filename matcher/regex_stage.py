@@ -131,19 +131,19 @@ def symptom_hit(trace: Trace, entry_id: str, symptom: Symptom, *, deadline: floa
             found = search(block.message) or search(block.headline)
             if found:
                 detail = f"pattern {_short(symptom.regex)} matched the {block.short_type} message"
-                return Candidate("regex", entry_id, EXCEPTION_HIT, detail, block.line, found.span())
+                return Candidate("regex", entry_id, EXCEPTION_HIT, detail, block.line, found.span(), _values(found))
     if symptom.scope == "warning":
         for warning in trace.warnings:
             found = search(warning.message)
             if found:
                 detail = f"pattern {_short(symptom.regex)} matched a {warning.category}"
-                return Candidate("regex", entry_id, EXCEPTION_HIT, detail, warning.line, found.span())
+                return Candidate("regex", entry_id, EXCEPTION_HIT, detail, warning.line, found.span(), _values(found))
     if symptom.scope == "traceback":
         found = search(trace.text)
         if found:
             line = trace.original_line(trace.text.count("\n", 0, found.start()))
             detail = f"pattern {_short(symptom.regex)} matched the traceback"
-            return Candidate("regex", entry_id, TRACEBACK_HIT, detail, line, found.span())
+            return Candidate("regex", entry_id, TRACEBACK_HIT, detail, line, found.span(), _values(found))
         return None
     return _line_hit(trace, entry_id, symptom, search)
 
@@ -156,8 +156,15 @@ def _line_hit(trace: Trace, entry_id: str, symptom: Symptom, search: Callable[[s
         found = search(line)
         if found:
             detail = f"pattern {_short(symptom.regex)} matched line text"
-            return Candidate("regex", entry_id, LINE_HIT, detail, trace.original_line(index), found.span())
+            return Candidate(
+                "regex", entry_id, LINE_HIT, detail, trace.original_line(index), found.span(), _values(found)
+            )
     return None
+
+
+def _values(found: Any) -> tuple[tuple[str, str], ...]:
+    """The hit's named groups that took part in the match: the values of the entry's finding template."""
+    return tuple((name, value) for name, value in sorted(found.groupdict().items()) if value)
 
 
 def _type_matches(printed: str, names: Iterable[str]) -> bool:

@@ -27,6 +27,9 @@ class Candidate:
     detail: str
     line: int = 0
     span: tuple[int, int] | None = None
+    # Values a finding template may use: a regex hit's named groups, or the version stage's
+    # ``package`` / ``needed`` / ``seen``. Pairs, not a dict, so the candidate stays hashable.
+    values: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,11 @@ class Diagnosis:
 
     ``verification`` is the finding of the entry's check (``Finding.to_dict()``) when it ran on the
     user's model (``match --verify``, ``diagnose_exception(verify=True)``); None otherwise.
+    ``finding`` is one line about *this* paste (the entry's ``finding`` template filled from the
+    evidence, else the version evidence; ``matcher.finding.finding_for``): what the paste reveals
+    (a keyword, module names, versions) must reach the answer, not only the entry's generic text.
+    ``distinguish`` is a plain copy of the entry's field: the one observation that tells it apart
+    from the other members of its ``family``.
     """
 
     id: str
@@ -55,9 +63,10 @@ class Diagnosis:
     score: float
     confidence: str
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
-    # Set when close candidates share a symptom family: the one observation that tells this one apart.
-    distinguish: str | None = None
     verification: dict[str, Any] | None = field(default=None, compare=False)
+    finding: str | None = field(default=None, compare=False)
+    # Set when close candidates share a symptom family: the one observation that tells this one apart.
+    distinguish: str | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -66,6 +75,7 @@ class Diagnosis:
             "score": round(self.score, 4),
             "confidence": self.confidence,
             "evidence": [item.to_dict() for item in self.evidence],
+            "finding": self.finding,  # additive (schema_version 1): string or null
             "distinguish": self.distinguish,
         }
         if self.verification is not None:  # additive: present only when a check ran

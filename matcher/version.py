@@ -26,6 +26,9 @@ from .trace import Trace
 from .types import Candidate
 
 OUTDATED_ENTRY = "outdated-package"
+# A keyword the config rejects because it is misspelt or belongs to another config. When the table shows
+# the field exists from a later release than the one the paste shows, that reading is wrong: demote it.
+MISSPELT_ENTRY = "invalid-config-argument"
 PACKAGES = ("peft", "transformers", "trl", "accelerate")
 KNOWN_VERSION = 1.0
 UNKNOWN_VERSION = 0.7
@@ -114,6 +117,11 @@ def version_candidates(
                 best = candidate
         if best is not None:
             out.append(best)
+            needed = dict(best.values).get("needed", "")
+            if MISSPELT_ENTRY in index.entries and best.score == KNOWN_VERSION and needed.startswith(">="):
+                # the keyword is a real field, only newer than the user's release: version skew, not a typo
+                detail = f"{best.detail}: the keyword exists in a later release (demoted)"
+                out.append(Candidate("version", MISSPELT_ENTRY, DEMOTION, detail))
     for entry_id in sorted(index.entries):
         entry = index.entries[entry_id]
         for package, fixed in sorted(entry.fixed_in.items()):
@@ -132,15 +140,22 @@ def version_candidates(
 
 def _skew(package: str, name: str, facts: Mapping[str, Any], have: str | None) -> Candidate | None:
     first, removed = str(facts.get("first") or "0"), facts.get("removed_in")
+    seen = (("seen", have),) if have else ()
     if removed and (have is None or version_key(have) >= version_key(removed)):
         detail = f"{name} was removed in {package} {removed} (present {first}-{facts.get('last')})"
         score = KNOWN_VERSION if have else UNKNOWN_VERSION
-        return Candidate("version", OUTDATED_ENTRY, score, detail + (f"; the paste shows {have}" if have else ""))
+        values = (("package", package), ("needed", f"< {removed}"), *seen)
+        return Candidate(
+            "version", OUTDATED_ENTRY, score, detail + (f"; the paste shows {have}" if have else ""), values=values
+        )
     if facts.get("absent_in") and (have is None or version_key(have) < version_key(first)):
         detail = f"{name} needs {package} >= {first}"
+        values = (("package", package), ("needed", f">= {first}"), *seen)
         if have:
-            return Candidate("version", OUTDATED_ENTRY, KNOWN_VERSION, f"{detail}; the paste shows {package} {have}")
-        return Candidate("version", OUTDATED_ENTRY, UNKNOWN_VERSION, detail)
+            return Candidate(
+                "version", OUTDATED_ENTRY, KNOWN_VERSION, f"{detail}; the paste shows {package} {have}", values=values
+            )
+        return Candidate("version", OUTDATED_ENTRY, UNKNOWN_VERSION, detail, values=values)
     return None
 
 

@@ -1,6 +1,8 @@
 """The text block the hook prints under a traceback, and the one way the hook writes (stderr).
 
-Kept in one function (``format_diagnosis``) so the CLI's text renderer can later share it.
+The block's lines come from ``peft_why.answer.answer_parts``, the builder the CLI's text
+answer uses too; this module only draws them as plain lines (ANSI colour on a terminal).
+No rich here: the hook runs inside the user's failing process and must stay light.
 """
 
 from __future__ import annotations
@@ -10,35 +12,48 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from peft_why.answer import CLOSE_RUNNER_UP as CLOSE_RUNNER_UP  # re-exported (peft_why.hook.CLOSE_RUNNER_UP)
+from peft_why.answer import Part, answer_parts
+
 if TYPE_CHECKING:
     from peft_why.matcher.types import Diagnosis
 
-# A runner-up within this distance of the best score is worth a line.
-CLOSE_RUNNER_UP = 0.1
+BOLD, DIM, GREEN, YELLOW, MAGENTA, RESET = "\x1b[1m", "\x1b[2m", "\x1b[32m", "\x1b[33m", "\x1b[35m", "\x1b[0m"
+# Label colour per part kind (colour only ever marks the label, so the text copies clean).
+_LABEL_COLOUR = {"finding": MAGENTA, "runner-up-finding": MAGENTA, "fix": GREEN, "runner-up": YELLOW}
 
 
 def format_diagnosis(diagnoses: Sequence[Diagnosis], *, color: bool = False, about: str = "this error") -> str:
-    """The block printed under a traceback: best entry, its fix, where to read more, a close runner-up."""
+    """The block printed under a traceback: best entry, its finding, its fix and code, a close runner-up.
+
+    Code lines are printed as they are, indented, never wrapped: the user copies them whole.
+    """
     from peft_why.matcher.diagnose import get_kb
 
     kb, _ = get_kb()
-    best = diagnoses[0]
-    entry = kb.get(best.id)
-    bold, dim, green, yellow, reset = ("\x1b[1m", "\x1b[2m", "\x1b[32m", "\x1b[33m", "\x1b[0m") if color else ("",) * 5
-    lines = [
-        "",
-        f"{bold}peft-why{reset} — {about} looks like: {bold}{best.title}{reset}",
-        f"  {dim}id{reset} {best.id}  ·  {best.confidence} confidence ({best.score:.2f})",
-    ]
-    if entry is not None:
-        lines.append(f"  {green}Fix:{reset} {entry.fix.summary}")
-    more = f"peft-why explain {best.id}"
-    link = docs_url(best.id)
-    lines.append(f"  {dim}More:{reset} {more}" + (f"  ·  {link}" if link else ""))
-    for other in diagnoses[1:2]:
-        if best.score - other.score <= CLOSE_RUNNER_UP:
-            lines.append(f"  {yellow}Runner-up:{reset} {other.title} ({other.id}, {other.score:.2f})")
+    entries = {d.id: entry for d in diagnoses if (entry := kb.get(d.id)) is not None}
+    parts = answer_parts(diagnoses, entries, full=False, docs_link=docs_url(diagnoses[0].id))
+    while parts and parts[-1].kind == "blank":
+        parts.pop()
+    lines = [""]
+    for part in parts:
+        lines.append(_line(part, about=about, color=color))
     return "\n".join(lines) + "\n"
+
+
+def _line(part: Part, *, about: str, color: bool) -> str:
+    bold, reset = (BOLD, RESET) if color else ("", "")
+    if part.kind == "title":
+        return f"{bold}peft-why{reset} — {about} looks like: {bold}{part.text}{reset}"
+    if part.kind == "blank":
+        return ""
+    if part.kind == "code":
+        return "    " + part.text if part.text.strip() else ""
+    indent = "    " if part.kind in ("tell", "runner-up-finding") else "  "
+    label = part.label
+    if label and color:
+        label = f"{_LABEL_COLOUR.get(part.kind, DIM)}{label}{reset}"
+    return f"{indent}{label}{part.text}"
 
 
 def docs_url(entry_id: str) -> str | None:

@@ -32,7 +32,8 @@ def test_bare_command_is_match_and_reads_stdin() -> None:
     assert code == 0
     assert line["status"] == "matched" and line["source"] == "-" and line["schema_version"] == 1
     assert line["matches"][0]["id"] == "fp16-unscale-amp"  # type: ignore[index]
-    assert set(line["matches"][0]) == {"id", "title", "score", "confidence", "evidence", "distinguish"}  # type: ignore[index]
+    keys = {"id", "title", "score", "confidence", "evidence", "finding", "distinguish"}  # the last two: additive
+    assert set(line["matches"][0]) == keys  # type: ignore[index]
 
 
 def test_json_lines_in_input_order_with_errors(tmp_path: Path) -> None:
@@ -177,3 +178,24 @@ def test_explain_shows_presentations_and_distinguish_when_an_entry_has_them(tmp_
     text = entry_markdown(shown)
     assert "## How it shows\n\n- outputs equal the base model's (after from_pretrained)\n" in text
     assert "Tell it apart from the other `results-differ` failures: the adapter weights are all zero" in text
+
+
+def test_json_matches_carry_the_finding_and_follow_the_documented_schema() -> None:
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parents[2] / "docs/schema/match-result.schema.json").read_text())
+    paste = (
+        "TypeError: LoraConfig.__init__() got an unexpected keyword argument 'use_dora'\n"
+        "$ pip freeze | grep peft\npeft==0.6.2\n"
+    )
+    result = CliRunner().invoke(cli, ["match", "--json", "-"], input=paste)
+    row = json.loads(result.stdout)
+    jsonschema.validate(row, schema)
+    matches = {m["id"]: m for m in row["matches"]}
+    assert matches["outdated-package"]["finding"] == "`use_dora` needs peft >= 0.9.0; the paste shows peft 0.6.2"
+    assert all("finding" in m and "distinguish" in m for m in row["matches"])
+    item = schema["properties"]["matches"]["items"]["properties"]
+    assert {"finding", "distinguish"} <= set(item)  # documented, not merely tolerated
+    broken = {**row, "matches": [{**row["matches"][0], "finding": 3}]}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)

@@ -82,3 +82,32 @@ def test_cli_python_option_reads_another_interpreters_versions(tmp_path: Path) -
     assert "use_dora needs peft" not in pinned.output  # this interpreter's peft has use_dora
     both = CliRunner().invoke(cli, ["--json", "--python", sys.executable, "--installed", str(paste)])
     assert both.exit_code == 2
+
+
+def test_a_real_field_newer_than_the_shown_release_is_skew_not_a_misspelt_keyword() -> None:
+    index = make_index(
+        make_entry("outdated-package", "an older release lacks this", generic=True),
+        make_entry("invalid-config-argument", "a keyword the config class does not have"),
+    )
+    found = {c.entry_id: c for c in version_candidates(parse(f"peft==0.6.2\n{USE_DORA}"), index, load_table())}
+    assert found["outdated-package"].score > 0
+    assert found["invalid-config-argument"].score < 0 and "later release" in found["invalid-config-argument"].detail
+    # unknown version, or a keyword no release has: no demotion (it may well be a typo)
+    unknown = version_candidates(parse(USE_DORA), index, load_table())
+    assert all(c.entry_id != "invalid-config-argument" for c in unknown)
+    typo = "TypeError: LoraConfig.__init__() got an unexpected keyword argument 'target_module'\npeft==0.6.2"
+    assert all(c.entry_id != "invalid-config-argument" for c in version_candidates(parse(typo), index, load_table()))
+
+
+def test_use_dora_on_peft_0_6_2_answers_version_skew_first() -> None:
+    from peft_why.matcher.diagnose import diagnose_text
+
+    paste = (
+        "Traceback (most recent call last):\n"
+        '  File "train.py", line 12, in <module>\n'
+        "    config = LoraConfig(r=8, use_dora=True)\n"
+        f"{USE_DORA}\n\n$ pip freeze | grep peft\npeft==0.6.2\n"
+    )
+    best = diagnose_text(paste)[0]
+    assert best.id == "outdated-package"
+    assert best.finding == "`use_dora` needs peft >= 0.9.0; the paste shows peft 0.6.2"

@@ -348,7 +348,8 @@ def test_verify_names_the_linear_layers_of_a_llama(tmp_path: Path) -> None:
     added = done.stderr.split(DIAGNOSIS, 1)[1]
     assert "confirmed: 1 target_modules match no module: query_key_value" in added
     assert "Linear (15): down_proj, gate_proj, k_proj, lm_head, o_proj, q_proj, up_proj, v_proj" in added
-    assert "Embedding (1): embed_tokens" in added and "Conv1D" not in added
+    verified = added[added.index("confirmed: 1") :]  # the check's own lines (the fix's code above may name Conv1D)
+    assert "Embedding (1): embed_tokens" in verified and "Conv1D" not in verified
 
 
 def test_jupyter_kernel_shows_the_diagnosis_after_the_error(tmp_path: Path) -> None:
@@ -395,3 +396,25 @@ def test_the_issues_three_warnings_are_diagnosed_by_the_built_in_kb(tmp_path: Pa
     done = run_python(with_install(code, "warnings=True"), tmp_path)
     assert done.returncode == 0
     assert done.stderr.count("peft-why — this warning looks like:") == 3
+
+
+def test_the_hook_shows_what_the_error_reveals_and_the_fix_code_without_importing_rich(tmp_path: Path) -> None:
+    code = with_install(
+        "import sys\n"
+        "try:\n"
+        "    raise ValueError(\"Target modules {'q_proj', 'v_proj'} not found in the base model.\")\n"
+        "finally:\n"
+        "    import atexit\n"
+        "    atexit.register(lambda: print('rich loaded' if 'rich' in sys.modules else 'no rich'))\n"
+    )
+    done = run_python(code, tmp_path)
+    assert done.returncode == 1
+    assert "  Finding: target_modules {'q_proj', 'v_proj'} name no module of this base model" in done.stderr
+    from peft_why.matcher.diagnose import get_kb
+
+    entry = get_kb()[0].get("target-modules-not-found")
+    assert entry is not None
+    shown = done.stderr.splitlines()
+    code = [line for line in entry.fix.snippet.splitlines() if line.strip()]
+    assert code and [line for line in code if "    " + line not in shown] == []  # the fix's code, each line whole
+    assert done.stdout.strip() == "no rich"  # the hook stays light: its block is drawn without rich
