@@ -17,11 +17,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Union
 
-from .normalise import strip_ansi
+from .normalise import HTML_ENTITY, strip_ansi
 
 RankKey = Union[int, str]
 
-_HTML_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
 _HTML_TAG = re.compile(r"</?(?:pre|code|br|p|div|span|a|b|i|em|strong|kbd|samp|blockquote)\b[^<>\n]{0,200}>", re.I)
 _FENCE = re.compile(r"^\s{0,3}(?:`{3,}[^`\n]*|~{3,}.*)$")
 
@@ -96,7 +95,7 @@ class _Line:
 def decode(raw: str) -> Decoded:
     """Peel every container off ``raw``; see the module docstring for the order."""
     out = Decoded()
-    is_html = bool(_HTML_ENTITY.search(raw))
+    is_html = bool(HTML_ENTITY.search(raw))
     text = raw.replace("\r\n", "\n")
     if "\n" not in text:
         text = text.replace("\r", "\n")  # old Mac line ends, not progress redraws

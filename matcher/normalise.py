@@ -18,7 +18,9 @@ ANSI = re.compile(
     r"|(?:\x1B[@-Z\\-_]|[\x80-\x9A\x9C-\x9F]|(?:\x1B\[|\x9B)[0-?]*[ -/]*[@-~])"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]")
-_HTML_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,6}|#x[0-9a-fA-F]{1,6});")
+# The one test for "this text is HTML-escaped" (formats.decode uses it too). Decimal code points run to
+# 1114111 (U+10FFFF), seven digits; hexadecimal ones to 10FFFF, six.
+HTML_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
 
 _PATH = re.compile(
     r"""(?:(?<=[\s"'(=,\[])|^)(?:[A-Za-z]:|~)?[\\/][^\s"'<>|]*?[\\/](?=(?:site|dist)-packages[\\/])""", re.M
@@ -54,7 +56,7 @@ def strip_ansi(text: str) -> str:
 
 def unescape_html(text: str) -> str:  # kept for callers outside the parser
     """Undo HTML escaping from web pages, but only when the text actually contains entities."""
-    return html.unescape(text) if _HTML_ENTITY.search(text) else text
+    return html.unescape(text) if HTML_ENTITY.search(text) else text
 
 
 def mask(text: str) -> str:

@@ -43,7 +43,7 @@ function py(source, flags = "") {
 // ---- normalise.py -------------------------------------------------------------------------
 const ANSI = /\x1B\][^\x07\x1B\n]*(?:\x07|\x1B\\)|(?:\x1B[@-Z\\-_]|[\x80-\x9A\x9C-\x9F]|(?:\x1B\[|\x9B)[0-?]*[ -/]*[@-~])/g;
 const CONTROL = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]/g;
-const HTML_ENTITY = /&(?:[a-zA-Z]{2,8}|#\d{1,6}|#x[0-9a-fA-F]{1,6});/;
+const HTML_ENTITY = /&(?:[a-zA-Z]{2,8}|#\d{1,7}|#x[0-9a-fA-F]{1,6});/;
 const NAMED_ENTITIES = {
   amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0", hellip: "\u2026", mdash: "\u2014",
   ndash: "\u2013", lsquo: "\u2018", rsquo: "\u2019", ldquo: "\u201c", rdquo: "\u201d", copy: "\u00a9",
