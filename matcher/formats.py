@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Union
 
 from .normalise import HTML_ENTITY, strip_ansi
 
@@ -282,3 +282,29 @@ def _unwrap_frames(lines: list[_Line], out: Decoded) -> None:
         pending_break = False
         out.depths.append(depth)
         out.rich.append(rich)
+
+
+def browser_rules() -> dict[str, Any]:
+    """This module's tables as data for the paste page's worker (see ``normalise.browser_rules``)."""
+    return {
+        "HTML_TAG": _HTML_TAG,
+        "FENCE": _FENCE,
+        "RANK": _RANK,
+        "STAMPED": _STAMPED,
+        "LEVELLED": _LEVELLED,
+        "GLOG": _GLOG,
+        "LEVEL_WORD": _LEVEL_WORD,
+        "QUOTE": _QUOTE,
+        "QUOTED_ERROR": _QUOTED_ERROR,
+        "PREFIX_START": "".join(sorted(_PREFIX_START)),
+        "PYTEST_E": _PYTEST_E,
+        "GROUP_HEAD": _GROUP_HEAD,
+        "GROUP_GUTTER": _GROUP_GUTTER,
+        "GROUP_SEPARATOR": _GROUP_SEPARATOR,
+        "RICH_TOP": _RICH_TOP,
+        "RICH_ROW": _RICH_ROW,
+        "RICH_BOTTOM": _RICH_BOTTOM,
+        "ROOT_CAUSE": _ROOT_CAUSE,
+        "ROOT_RANK": _ROOT_RANK,
+        "ROOT_EXIT": _ROOT_EXIT,
+    }
