@@ -7,7 +7,7 @@
  * tokeniser rules and BM25 postings, the fusion, calibration and abstention constants, and the
  * stage set this front end runs (matcher.front_ends.FRONT_ENDS["browser"]). Python patterns reach
  * here already translated to JavaScript (kb_site.js_regex). This file holds no regex literal
- * except the three str-method stand-ins in PY_STR; tests/docs/test_port.py checks both, and that
+ * except the two str-method stand-ins in PY_STR; tests/docs/test_port.py checks both, and that
  * this file ranks every KB example and alias as `diagnose_text(text, stages=<browser set>)` does.
  *
  * Runs in a Web Worker: JavaScript regexes have no timeout, so the page can
