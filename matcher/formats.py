@@ -15,13 +15,12 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Union
 
-from .normalise import strip_ansi
+from .normalise import HTML_ENTITY, strip_ansi
 
 RankKey = Union[int, str]
 
-_HTML_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
 _HTML_TAG = re.compile(r"</?(?:pre|code|br|p|div|span|a|b|i|em|strong|kbd|samp|blockquote)\b[^<>\n]{0,200}>", re.I)
 _FENCE = re.compile(r"^\s{0,3}(?:`{3,}[^`\n]*|~{3,}.*)$")
 
@@ -96,7 +95,7 @@ class _Line:
 def decode(raw: str) -> Decoded:
     """Peel every container off ``raw``; see the module docstring for the order."""
     out = Decoded()
-    is_html = bool(_HTML_ENTITY.search(raw))
+    is_html = bool(HTML_ENTITY.search(raw))
     text = raw.replace("\r\n", "\n")
     if "\n" not in text:
         text = text.replace("\r", "\n")  # old Mac line ends, not progress redraws
@@ -283,3 +282,29 @@ def _unwrap_frames(lines: list[_Line], out: Decoded) -> None:
         pending_break = False
         out.depths.append(depth)
         out.rich.append(rich)
+
+
+def browser_rules() -> dict[str, Any]:
+    """This module's tables as data for the paste page's worker (see ``normalise.browser_rules``)."""
+    return {
+        "HTML_TAG": _HTML_TAG,
+        "FENCE": _FENCE,
+        "RANK": _RANK,
+        "STAMPED": _STAMPED,
+        "LEVELLED": _LEVELLED,
+        "GLOG": _GLOG,
+        "LEVEL_WORD": _LEVEL_WORD,
+        "QUOTE": _QUOTE,
+        "QUOTED_ERROR": _QUOTED_ERROR,
+        "PREFIX_START": "".join(sorted(_PREFIX_START)),
+        "PYTEST_E": _PYTEST_E,
+        "GROUP_HEAD": _GROUP_HEAD,
+        "GROUP_GUTTER": _GROUP_GUTTER,
+        "GROUP_SEPARATOR": _GROUP_SEPARATOR,
+        "RICH_TOP": _RICH_TOP,
+        "RICH_ROW": _RICH_ROW,
+        "RICH_BOTTOM": _RICH_BOTTOM,
+        "ROOT_CAUSE": _ROOT_CAUSE,
+        "ROOT_RANK": _ROOT_RANK,
+        "ROOT_EXIT": _ROOT_EXIT,
+    }

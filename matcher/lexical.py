@@ -56,6 +56,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .index import KbIndex, key_texts
 from .trace import Trace
@@ -69,7 +70,9 @@ MIN_SCORE = 0.15
 FULL_WEIGHT_TOKENS = 4
 
 _RUNS = re.compile(r"([a-z0-9_]+)|([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+)")
-_ASCII_UPPER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_ASCII_UPPER = str.maketrans(_UPPER, _UPPER.lower())
+MIN_WORD = 2  # shortest word token (rule 3)
 _REGEX_ESCAPE = re.compile(r"\\.")
 
 
@@ -80,10 +83,10 @@ def tokens(text: str) -> list[str]:
         word, cjk = found.group(1), found.group(2)
         if word is not None:
             word = word.strip("_")
-            if len(word) >= 2:
+            if len(word) >= MIN_WORD:
                 out.append(word)
                 if "_" in word:
-                    out.extend(part for part in word.split("_") if len(part) >= 2)
+                    out.extend(part for part in word.split("_") if len(part) >= MIN_WORD)
         elif len(cjk) == 1:
             out.append(cjk)
         else:
@@ -194,3 +197,18 @@ def lexical_candidates(trace: Trace, index: KbIndex, *, limit: int = 20) -> list
         detail = f"shares {', '.join(repr(t) for t in shared)} (bm25 {score:.2f})"
         out.append(Candidate("lexical", entry_id, score, detail))
     return out
+
+
+def browser_rules() -> dict[str, Any]:
+    """The tokeniser's rules and the scoring constants, as data for the paste page's worker.
+
+    The BM25 postings themselves are exported next to them by ``docs/hooks/kb_site.py``.
+    """
+    return {
+        "RUNS": _RUNS,
+        "ASCII_UPPER": _UPPER,
+        "MIN_WORD": MIN_WORD,
+        "K1": K1,
+        "MIN_SCORE": MIN_SCORE,
+        "FULL_WEIGHT_TOKENS": FULL_WEIGHT_TOKENS,
+    }

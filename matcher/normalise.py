@@ -10,7 +10,9 @@ types, dtype names, module names such as ``q_proj``, ``torch.Size([0])``.
 from __future__ import annotations
 
 import html
+import html.entities
 import re
+from typing import Any
 
 # OSC sequences (hyperlinks, titles) first, then PyTorch log-classifier's ANSI/CSI pattern.
 ANSI = re.compile(
@@ -18,7 +20,9 @@ ANSI = re.compile(
     r"|(?:\x1B[@-Z\\-_]|[\x80-\x9A\x9C-\x9F]|(?:\x1B\[|\x9B)[0-?]*[ -/]*[@-~])"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]")
-_HTML_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,6}|#x[0-9a-fA-F]{1,6});")
+# The one test for "this text is HTML-escaped" (formats.decode uses it too). Decimal code points run to
+# 1114111 (U+10FFFF), seven digits; hexadecimal ones to 10FFFF, six.
+HTML_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
 
 _PATH = re.compile(
     r"""(?:(?<=[\s"'(=,\[])|^)(?:[A-Za-z]:|~)?[\\/][^\s"'<>|]*?[\\/](?=(?:site|dist)-packages[\\/])""", re.M
@@ -54,7 +58,7 @@ def strip_ansi(text: str) -> str:
 
 def unescape_html(text: str) -> str:  # kept for callers outside the parser
     """Undo HTML escaping from web pages, but only when the text actually contains entities."""
-    return html.unescape(text) if _HTML_ENTITY.search(text) else text
+    return html.unescape(text) if HTML_ENTITY.search(text) else text
 
 
 def mask(text: str) -> str:
@@ -110,3 +114,39 @@ def _mask_quoted(found: re.Match[str]) -> str:
     if inner in _DTYPES or (_IDENTIFIER.match(inner) and len(inner) <= 60) or "<env>/" in inner:
         return f"{quote}{inner}{quote}"
     return f"{quote}<str>{quote}"
+
+
+def browser_rules() -> dict[str, Any]:
+    """This module's tables as data for the paste page's worker, which keeps only the loops.
+
+    ``docs/hooks/kb_site.py`` translates the patterns to JavaScript and ships them in
+    ``paste/kb.json``, so the page masks and decodes with these very tables. The HTML
+    tables are the standard library's own (``html.unescape`` applies them; they have no
+    public name), so the page undoes entities exactly as ``html.unescape`` does.
+    """
+    stdlib = vars(html)  # the tables have no public name (typeshed declares none)
+    return {
+        "ANSI": ANSI,
+        "CONTROL": _CONTROL,
+        "HTML_ENTITY": HTML_ENTITY,
+        "HTML_CHARREF": stdlib["_charref"],
+        "HTML_NAMED": dict(html.entities.html5),
+        "HTML_INVALID_CHARREFS": {str(k): v for k, v in stdlib["_invalid_charrefs"].items()},
+        "HTML_INVALID_CODEPOINTS": sorted(stdlib["_invalid_codepoints"]),
+        "PATH": _PATH,
+        "ENV_REST": _ENV_REST,
+        "HOME": _HOME,
+        "URL": _URL,
+        "EMAIL": _EMAIL,
+        "UUID": _UUID,
+        "OBJECT_AT": _OBJECT_AT,
+        "TIMESTAMP": _TIMESTAMP,
+        "HEX": _HEX,
+        "SIZE": _SIZE,
+        "NUMBER": _NUMBER,
+        "QUOTED": _QUOTED,
+        "IDENTIFIER": _IDENTIFIER,
+        "EMPTY_SIZE_TOKEN": _EMPTY_SIZE_TOKEN,
+        "MAX_MASKED_LINE": MAX_MASKED_LINE,
+        "DTYPES": sorted(_DTYPES),
+    }

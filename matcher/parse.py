@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from .formats import Decoded, decode, root_cause
 from .frames import KNOWN_PACKAGES, package_of
@@ -423,3 +424,35 @@ def _version_key(name: str) -> str:
     key = name.strip().strip("`").lower().replace("_", "-")
     key = {"huggingface-hub": "huggingface_hub", "auto-gptq": "auto-gptq", "flash-attn": "flash-attn"}.get(key, key)
     return _ENV_NAMES.get(key, key)
+
+
+def browser_rules() -> dict[str, Any]:
+    """The walk's tables as data for the paste page's worker (see ``normalise.browser_rules``).
+
+    The version, ``def`` and caret patterns stay Python-only: the page ranks with regex and
+    lexical evidence, which read neither versions nor source lines.
+    """
+    return {
+        "HEAD": _HEAD,
+        "IPY_HEAD": _IPY_HEAD,
+        "ROOT_TB_HEAD": _ROOT_TB_HEAD,
+        "CAUSE": _CAUSE,
+        "CONTEXT": _CONTEXT,
+        "FRAME": _FRAME,
+        "IPY_FRAME": _IPY_FRAME,
+        "IPY_OLD_FRAME": _IPY_OLD_FRAME,
+        "IPY_ARROW": _IPY_ARROW,
+        "RICH_FRAME": _RICH_FRAME,
+        "RICH_WORD": _RICH_WORD,
+        "RICH_CODE": _RICH_CODE,
+        "PYTEST_FRAME": _PYTEST_FRAME,
+        "PYTEST_MARK": _PYTEST_MARK,
+        "SEPARATOR": _SEPARATOR,
+        "EXC_STRICT": _EXC_STRICT,
+        "EXC_LOOSE": _EXC_LOOSE,
+        "EXC_INLINE": _EXC_INLINE,
+        "WARNING": _WARNING,
+        "BARE_WARNING": _BARE_WARNING,
+        "MAX_MESSAGE_LINES": MAX_MESSAGE_LINES,
+        "LAUNCHER_PATHS": list(_LAUNCHER_PATHS),
+    }

@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 
     ExceptHook = Callable[[type[BaseException], BaseException, Optional[TracebackType]], Any]
 
-# Regex and fuzzy only: the slower stages (semantic) stay out of a crashing process.
+# Regex and fuzzy only: the slower stages (semantic) stay out of a crashing process. Written out, not
+# imported: this module imports only os and sys; tests/matcher/test_front_ends.py holds it equal to
+# matcher.front_ends.FRONT_ENDS["hook"].
 DEFAULT_STAGES: tuple[str, ...] = ("regex", "fuzzy")
 
 _hook: _Hook | None = None

@@ -1,7 +1,8 @@
 """MkDocs hook: the KB becomes pages, a nav section per area, and the paste page's JSON.
 
 Runs inside ``mkdocs build`` (``hooks:`` in mkdocs.yml). Nothing it generates is
-written into ``docs/``: entry pages, the index, ``paste/kb.json`` and
+written into ``docs/``: entry pages, the index, ``paste/kb.json`` (the KB, the BM25 index, and
+every rule the paste page's matcher applies: see ``browser_rules`` and ``js_regex``) and
 ``paste/redactions.js`` (the redactor's table) are virtual
 files, so they can never be hand-edited or committed.
 
@@ -16,6 +17,8 @@ The KB is the one ``peft-why`` itself loads: the built-in entries plus any
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -27,8 +30,10 @@ from peft_why.kb.lint import lint
 from peft_why.kb.loader import load_kb
 from peft_why.kb.model import Entry, KnowledgeBase
 from peft_why.kb.patterns import split_flags
-from peft_why.matcher import fuse, regex_stage
+from peft_why.matcher import formats, fuse, lexical, normalise, parse, regex_stage
+from peft_why.matcher.front_ends import FRONT_ENDS
 from peft_why.matcher.index import build_index
+from peft_why.matcher.types import STAGES
 from peft_why.redact import browser_table
 
 AREA_TITLES = {
@@ -137,7 +142,7 @@ def index_page(kb: KnowledgeBase) -> str:
 
 
 def browser_export(kb: KnowledgeBase) -> dict[str, Any]:
-    """What the paste page's matcher needs: patterns, the fusion constants, and the lexical index.
+    """What the paste page's matcher needs: patterns, the fusion constants, the lexical index, its rules.
 
     The lexical index (BM25 postings) is computed here by the Python matcher and
     shipped as is, so the browser scores against exactly the numbers the CLI uses.
@@ -168,7 +173,7 @@ def browser_export(kb: KnowledgeBase) -> dict[str, Any]:
             }
         )
     return {
-        "version": 1,
+        "version": 2,  # 2: the rules travel as data ("rules"), with the stage sets
         "entries": entries,
         "fuse": {
             "weights": fuse.DEFAULT_WEIGHTS,
@@ -186,20 +191,165 @@ def browser_export(kb: KnowledgeBase) -> dict[str, Any]:
             "traceback_hit": regex_stage.TRACEBACK_HIT,
         },
         "lexical": _lexical_export(index),
+        "stages": list(STAGES),
+        "front_end": list(FRONT_ENDS["browser"]),
+        "rules": browser_rules(),
     }
 
 
-def _lexical_export(index: Any) -> dict[str, Any] | None:
-    """The BM25 index, or None while this checkout's matcher has no lexical stage."""
-    try:
-        from peft_why.matcher import lexical
-    except ImportError:
-        return None
+# str.strip() and friends, stated as Python patterns so the page strips the same whitespace (\s is
+# str.isspace()'s set once translated; JavaScript's own \s differs in \x1c-\x1f, \x85, \ufeff).
+_STR_METHODS: dict[str, re.Pattern[str]] = {"LSTRIP": re.compile(r"^\s+"), "RSTRIP": re.compile(r"\s+\Z")}
+
+
+def browser_rules() -> dict[str, Any]:
+    """The matcher's rules as data: every pattern (translated by ``js_regex``) and constant the worker uses.
+
+    They come from the modules that own them (``browser_rules()`` in normalise, formats,
+    parse, lexical); ``docs/paste/matcher.worker.js`` holds only the loops that apply them.
+    """
+    patterns: dict[str, dict[str, str]] = {}
+    constants: dict[str, Any] = {}
+    sources: list[Mapping[str, Any]] = [
+        normalise.browser_rules(),
+        formats.browser_rules(),
+        parse.browser_rules(),
+        lexical.browser_rules(),
+        _STR_METHODS,
+    ]
+    for table in sources:
+        for name, value in table.items():
+            if name in patterns or name in constants:
+                raise ValueError(f"browser rule {name} is defined twice")
+            if isinstance(value, re.Pattern):
+                patterns[name] = js_regex(value)
+            else:
+                constants[name] = value
+    return {"patterns": patterns, "constants": constants}
+
+
+# Python's str patterns are Unicode-aware; these classes make \w, \d, \s and \b read the same under JS's u flag.
+_JS_WORD = r"\p{L}\p{N}_"
+_JS_CLASSES = {
+    "d": r"\p{Nd}",
+    "w": _JS_WORD,
+    "s": r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000",
+}
+_JS_BOUNDARY = f"(?:(?<=[{_JS_WORD}])(?![{_JS_WORD}])|(?<![{_JS_WORD}])(?=[{_JS_WORD}]))"
+_JS_END = r"(?![\s\S])"
+_JS_SYNTAX = set("^$\\.*+?()[]{}|/")
+_QUANTIFIER = re.compile(r"\{\d+(?:,\d*)?\}")
+_SUPPORTED_FLAGS = re.IGNORECASE | re.MULTILINE | re.DOTALL | re.UNICODE
+
+
+def js_regex(pattern: re.Pattern[str]) -> dict[str, str]:
+    r"""Translate a compiled Python pattern to a JavaScript ``RegExp`` (``u`` flag) that matches the same.
+
+    The one place the page's regex dialect is bridged (the worker compiles what this returns).
+    What differs, and becomes:
+
+    - ``\d \w \s \b`` (Unicode in Python): explicit classes and lookarounds (``_JS_CLASSES``);
+      ``\D \W \S`` negate them outside a class (inside a class they are refused);
+    - ``.``: ``[^\n]`` (JavaScript's ``.`` also stops at ``\r``, U+2028, U+2029), ``[\s\S]`` under DOTALL;
+    - ``^``/``$`` under MULTILINE: around ``\n`` only; ``$`` without it: at the end or before a final
+      ``\n``; ``\A``/``\Z``: the text's ends;
+    - ``(?P<n>`` / ``(?P=n)``: ``(?<n>`` / ``\k<n>``; ``\U0001F600``: ``\u{1F600}``;
+    - a literal ``{``, ``}`` or ``]`` that Python accepts bare: escaped (the u flag rejects it).
+
+    Anything else Python-only (inline flags, ``\B``, back-references by number, VERBOSE) raises
+    ValueError, so the build fails instead of shipping a pattern that reads differently.
+    """
+    source, flags = pattern.pattern, pattern.flags
+    if flags & ~_SUPPORTED_FLAGS:
+        raise ValueError(f"{source!r}: flags {flags:#x} have no JavaScript counterpart here")
+    multiline, dotall = bool(flags & re.MULTILINE), bool(flags & re.DOTALL)
+    out: list[str] = []
+    in_class = False
+    index = 0
+    while index < len(source):
+        char = source[index]
+        if char == "\\":
+            escaped = source[index + 1]
+            index += 2
+            if escaped.lower() in _JS_CLASSES:
+                body = _JS_CLASSES[escaped.lower()]
+                if escaped.islower():
+                    out.append(body if in_class else f"[{body}]")
+                elif in_class:
+                    raise ValueError(f"{source!r}: \\{escaped} inside a class is not translated")
+                else:
+                    out.append(f"[^{body}]")
+            elif escaped == "b":
+                out.append(r"\x08" if in_class else _JS_BOUNDARY)
+            elif escaped in "AZ" and not in_class:
+                out.append(r"(?<![\s\S])" if escaped == "A" else _JS_END)
+            elif escaped == "U":
+                out.append("\\u{" + source[index : index + 8].lstrip("0") + "}")
+                index += 8
+            elif escaped in "ntrfvxu0":
+                out.append("\\" + escaped)
+            elif escaped.isalnum():
+                raise ValueError(f"{source!r}: \\{escaped} is not translated")
+            elif escaped in _JS_SYNTAX or (escaped == "-" and in_class):
+                out.append("\\" + escaped)
+            else:
+                out.append(escaped)  # an identity escape the u flag rejects: the character itself
+            continue
+        if in_class:
+            if char == "]":
+                in_class = False
+            out.append(char)
+            index += 1
+            continue
+        if char == "[":
+            in_class = True
+            start = index + (2 if source.startswith("[^", index) else 1)
+            out.append(source[index:start])
+            if source.startswith("]", start):  # Python reads a leading ] as a literal
+                out.append("\\]")
+                start += 1
+            index = start
+            continue
+        if char == "(" and source.startswith("(?P<", index):
+            out.append("(?<")
+            index += 4
+            continue
+        if char == "(" and source.startswith("(?P=", index):
+            end = source.index(")", index)
+            out.append(f"\\k<{source[index + 4 : end]}>")
+            index = end + 1
+            continue
+        if char == "(" and source.startswith("(?", index) and source[index + 2 : index + 3] not in (":", "=", "!", "<"):
+            raise ValueError(f"{source!r}: inline group {source[index : index + 4]!r} is not translated")
+        if char == "{":
+            quantifier = _QUANTIFIER.match(source, index)
+            if quantifier is None and re.match(r"\{,\d+\}", source[index:]):
+                raise ValueError(f"{source!r}: the {{,n}} quantifier is not translated")
+            if quantifier is None:
+                out.append("\\{")
+                index += 1
+            else:
+                out.append(quantifier.group(0))
+                index = quantifier.end()
+            continue
+        if char in "}]":
+            out.append("\\" + char)
+        elif char == ".":
+            out.append(r"[\s\S]" if dotall else r"[^\n]")
+        elif char == "^" and multiline:
+            out.append(r"(?:(?<![\s\S])|(?<=\n))")
+        elif char == "$":
+            out.append(f"(?=\\n|{_JS_END})" if multiline else f"(?=\\n?{_JS_END})")
+        else:
+            out.append(char)
+        index += 1
+    return {"source": "".join(out), "flags": "u" + ("i" if flags & re.IGNORECASE else "")}
+
+
+def _lexical_export(index: Any) -> dict[str, Any]:
+    """The BM25 index (its scoring constants travel with the tokeniser's, in ``rules``)."""
     built = index.lexical if hasattr(index, "lexical") else lexical.build_lexical_index(lexical.entry_texts(index))
     return {
-        "k1": lexical.K1,
-        "min_score": lexical.MIN_SCORE,
-        "full_weight_tokens": lexical.FULL_WEIGHT_TOKENS,
         "max_doc_chars": _max_doc_chars(),
         "entry_ids": list(built.entry_ids),
         "idf": built.idf,

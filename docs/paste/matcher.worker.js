@@ -1,124 +1,119 @@
-/* peft-why's matcher in the browser: parse -> regex stage -> lexical stage -> fuse.
+/* peft-why's matcher in the browser: parse -> the declared stages -> fuse.
  *
- * A port of the Python matcher (matcher/parse.py, normalise.py, index.key_texts,
- * regex_stage.py, lexical.py, fuse.py) restricted to the two stages a browser can
- * reproduce exactly. The data (patterns and their required literals, the fusion and
- * calibration constants, the BM25 index, all computed by Python) comes from kb.json,
- * generated at build time, so only the rules live here.
- * tests/docs checks that this file and `diagnose_text(text, stages=["regex", "lexical"])`
- * rank the same entry first on the KB's examples.
+ * The loops of the Python matcher (matcher/formats.py, parse.py, normalise.py, index.key_texts,
+ * regex_stage.py, lexical.py, fuse.py), and nothing else: every rule they apply arrives as data in
+ * kb.json, exported at build time by docs/hooks/kb_site.py from the modules that own it: the
+ * masking and decoding patterns, the HTML entity tables, the frame and exception patterns, the
+ * tokeniser rules and BM25 postings, the fusion, calibration and abstention constants, and the
+ * stage set this front end runs (matcher.front_ends.FRONT_ENDS["browser"]). Python patterns reach
+ * here already translated to JavaScript (kb_site.js_regex). This file holds no regex literal
+ * except the two str-method stand-ins in PY_STR; tests/docs/test_port.py checks both, and that
+ * this file ranks every KB example and alias as `diagnose_text(text, stages=<browser set>)` does.
  *
  * Runs in a Web Worker: JavaScript regexes have no timeout, so the page can
  * terminate a worker that overruns its time budget.
  */
 "use strict";
 
-const STAGES = ["regex", "lexical", "fuzzy", "semantic", "version"];
+const IMPLEMENTED = ["regex", "lexical"]; // the stages whose loops live here
 
-// Python's str regexes are Unicode-aware; these stand-ins keep \w, \d and \b the same under the u flag.
-const W = "[\\p{L}\\p{N}_]";
-const D = "\\p{Nd}";
-const WB = `(?:(?<=${W})(?!${W})|(?<!${W})(?=${W}))`;
-function py(source, flags = "") {
-  let out = "";
-  let inClass = false;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i];
-    if (c === "\\") {
-      const next = source[i + 1];
-      i++;
-      if (next === "w") out += inClass ? "\\p{L}\\p{N}_" : W;
-      else if (next === "d") out += D;
-      else if (next === "b" && !inClass) out += WB;
-      else out += c + next;
-      continue;
-    }
-    if (c === "[" && !inClass) inClass = true;
-    else if (c === "]" && inClass) inClass = false;
-    out += c;
+// The exported rules, compiled once (useRules). Per exported pattern: R searches (Python's .search),
+// G replaces every match (.sub), S anchors at the start through match(name, text) (Python's .match);
+// C holds the exported constants.
+let R = {};
+let G = {};
+let S = {};
+let C = {};
+let STAGES = [];
+
+function useRules(rules, stages) {
+  R = {};
+  G = {};
+  S = {};
+  for (const [name, { source, flags }] of Object.entries(rules.patterns)) {
+    R[name] = new RegExp(source, flags);
+    G[name] = new RegExp(source, flags + "g");
+    S[name] = new RegExp(source, flags + "y");
   }
-  return new RegExp(out, "u" + flags);
+  C = { ...rules.constants, DTYPES: new Set(rules.constants.DTYPES), PREFIX_START: new Set(rules.constants.PREFIX_START) };
+  C.HTML_INVALID_CODEPOINTS = new Set(rules.constants.HTML_INVALID_CODEPOINTS);
+  STAGES = stages;
 }
+
+function match(name, text) {
+  const sticky = S[name];
+  sticky.lastIndex = 0;
+  return sticky.exec(text);
+}
+
+// Python str methods that have no pattern in the Python code: str.isalpha() and str.isupper() on
+// one character (Unicode categories L, and the Uppercase property).
+const PY_STR = { isalpha: /^\p{L}$/u, isupper: /^\p{Uppercase}$/u };
 
 // ---- normalise.py -------------------------------------------------------------------------
-const ANSI = /\x1B\][^\x07\x1B\n]*(?:\x07|\x1B\\)|(?:\x1B[@-Z\\-_]|[\x80-\x9A\x9C-\x9F]|(?:\x1B\[|\x9B)[0-?]*[ -/]*[@-~])/g;
-const CONTROL = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]/g;
-const HTML_ENTITY = /&(?:[a-zA-Z]{2,8}|#\d{1,6}|#x[0-9a-fA-F]{1,6});/;
-const NAMED_ENTITIES = {
-  amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0", hellip: "\u2026", mdash: "\u2014",
-  ndash: "\u2013", lsquo: "\u2018", rsquo: "\u2019", ldquo: "\u201c", rdquo: "\u201d", copy: "\u00a9",
-};
-
-const URL_RE = py("\\bhttps?://[^\\s\"'<>)\\]]+", "g");
-const EMAIL = py("\\b[\\w.+\\-]{1,64}@[\\w\\-]{1,63}(?:\\.[\\w\\-]{1,63}){1,8}\\b", "g");
-const PATH = py("(?:(?<=[\\s\"'(=,\\[])|^)(?:[A-Za-z]:|~)?[\\\\/][^\\s\"'<>|]*?[\\\\/](?=(?:site|dist)-packages[\\\\/])", "gm");
-const ENV_REST = py("<env>/(?:site|dist)-packages\\\\[^\\s\"'<>|]*", "g");
-const HOME = py("(?:/home|/Users|/root|[A-Za-z]:\\\\Users)(?:[\\\\/][^\\s\"'/\\\\]+)?", "g");
-const UUID = py("\\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\b", "g");
-const OBJECT_AT = py("<([\\w.]{1,200}) object at 0x[0-9a-fA-F]+>", "g");
-const TIMESTAMP = py(
-  "\\b\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d+)?(?:Z|[+\\-]\\d{2}:?\\d{2})?(?!\\d)" +
-    "|\\b\\d{2}/\\d{2}/\\d{4} \\d{2}:\\d{2}:\\d{2}(?:[.,]\\d+)?|\\b\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d+)?\\b",
-  "g",
-);
-const HEX = py("\\b(?:0x[0-9a-fA-F]+|[0-9a-f]{12,40})\\b", "g");
-const SIZE = /torch\.Size\(\[([^\]]{0,200})\]\)/g;
-const NUMBER = py("(?<![A-Za-z_\\d.<])[\\-+]?\\d+(?:\\.\\d+)?(?:e[\\-+]?\\d+)?(?![A-Za-z_\\d])", "g");
-const QUOTED = /'([^'\n]{1,200})'|"([^"\n]{1,200})"/g;
-const IDENTIFIER = py("^[A-Za-z_][\\w.]*$");
-const EMPTY_SIZE_TOKEN = "<torch-size-zero>";
-const MAX_MASKED_LINE = 4000;
-const DTYPES = new Set(
-  "float16 bfloat16 float32 float64 half float int8 int4 uint8 fp16 bf16 fp32 nf4 fp4 Half Float BFloat16".split(" "),
-);
-
 function stripAnsi(text) {
-  return text.replace(ANSI, "").replace(CONTROL, " ");
+  return text.replace(G.ANSI, "").replace(G.CONTROL, " ");
 }
 
+// html.unescape: the standard library's own charref pattern and tables, exported.
 function unescapeHtml(text) {
-  if (!HTML_ENTITY.test(text)) return text;
-  return text.replace(/&(#x[0-9a-fA-F]+|#\d+|[a-zA-Z][a-zA-Z0-9]*);/g, (whole, body) => {
+  if (!text.includes("&")) return text;
+  return text.replace(G.HTML_CHARREF, (whole, body) => {
     if (body[0] === "#") {
-      const code = body[1] === "x" || body[1] === "X" ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
-      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : "\ufffd";
+      const hex = body[1] === "x" || body[1] === "X";
+      const digits = body.slice(hex ? 2 : 1).replace(";", "");
+      const code = parseInt(digits, hex ? 16 : 10);
+      if (Object.prototype.hasOwnProperty.call(C.HTML_INVALID_CHARREFS, String(code))) return C.HTML_INVALID_CHARREFS[String(code)];
+      if ((code >= 0xd800 && code <= 0xdfff) || code > 0x10ffff) return "\ufffd";
+      if (C.HTML_INVALID_CODEPOINTS.has(code)) return "";
+      return String.fromCodePoint(code);
     }
-    return Object.prototype.hasOwnProperty.call(NAMED_ENTITIES, body) ? NAMED_ENTITIES[body] : whole;
+    if (Object.prototype.hasOwnProperty.call(C.HTML_NAMED, body)) return C.HTML_NAMED[body];
+    for (let x = body.length - 1; x > 1; x--) {
+      const head = body.slice(0, x);
+      if (Object.prototype.hasOwnProperty.call(C.HTML_NAMED, head)) return C.HTML_NAMED[head] + body.slice(x);
+    }
+    return "&" + body;
   });
 }
 
 function mask(text) {
-  if (text.length > MAX_MASKED_LINE && text.split("\n").some((line) => pyLen(line) > MAX_MASKED_LINE)) {
-    text = text.split("\n").map((line) => pyHead(line, MAX_MASKED_LINE)).join("\n");
+  const max = C.MAX_MASKED_LINE;
+  if (text.length > max && text.split("\n").some((line) => pyLen(line) > max)) {
+    text = text.split("\n").map((line) => pyHead(line, max)).join("\n");
   }
-  if (text.includes("://")) text = text.replace(URL_RE, "<url>");
-  if (text.includes("@")) text = text.replace(EMAIL, "<email>");
+  if (text.includes("://")) text = text.replace(G.URL, "<url>");
+  if (text.includes("@")) text = text.replace(G.EMAIL, "<email>");
   if (text.includes("-packages")) {
-    text = text.replace(PATH, "<env>/");
-    if (text.includes("\\")) text = text.replace(ENV_REST, (found) => found.replace(/\\/g, "/"));
+    text = text.replace(G.PATH, "<env>/");
+    if (text.includes("\\")) text = text.replace(G.ENV_REST, (found) => found.split("\\").join("/"));
   }
-  if (["/home", "/Users", "/root", "\\Users"].some((part) => text.includes(part))) text = text.replace(HOME, "<home>");
-  text = text.replace(UUID, "<uuid>");
-  if (text.includes(" object at 0x")) text = text.replace(OBJECT_AT, "<$1 object>");
-  text = text.replace(TIMESTAMP, "<time>");
-  text = text.replace(HEX, (word) => (word.startsWith("0x") || /\d/.test(word) ? "<hex>" : word));
+  if (["/home", "/Users", "/root", "\\Users"].some((part) => text.includes(part))) text = text.replace(G.HOME, "<home>");
+  text = text.replace(G.UUID, "<uuid>");
+  if (text.includes(" object at 0x")) text = text.replace(G.OBJECT_AT, "<$1 object>");
+  text = text.replace(G.TIMESTAMP, "<time>");
+  text = text.replace(G.HEX, (word) => (word.startsWith("0x") || [...word].some(isDigit) ? "<hex>" : word));
   if (text.includes("Size([")) {
-    text = text.replace(SIZE, (_m, dims) => {
+    text = text.replace(G.SIZE, (_m, dims) => {
       const parts = dims.split(",").map(pyStrip).filter((d) => d);
-      if (parts.length === 1 && parts[0] === "0") return EMPTY_SIZE_TOKEN;
+      if (parts.length === 1 && parts[0] === "0") return C.EMPTY_SIZE_TOKEN;
       return "torch.Size([" + parts.map(() => "<n>").join(", ") + "])";
     });
   }
-  text = text.replace(QUOTED, (_m, single, double) => {
+  text = text.replace(G.QUOTED, (_m, single, double) => {
     const inner = single !== undefined ? single : double;
     const quote = single !== undefined ? "'" : '"';
-    if (DTYPES.has(inner) || (IDENTIFIER.test(inner) && pyLen(inner) <= 60) || inner.includes("<env>/")) {
+    if (C.DTYPES.has(inner) || (match("IDENTIFIER", inner) && pyLen(inner) <= 60) || inner.includes("<env>/")) {
       return quote + inner + quote;
     }
     return quote + "<str>" + quote;
   });
-  text = text.replace(NUMBER, "<n>");
-  return text.split(EMPTY_SIZE_TOKEN).join("torch.Size([0])");
+  text = text.replace(G.NUMBER, "<n>");
+  return text.split(C.EMPTY_SIZE_TOKEN).join("torch.Size([0])");
+}
+
+function isDigit(c) {
+  return c >= "0" && c <= "9"; // HEX matched only [0-9a-fA-F]: ASCII digits are all str.isdigit() can see
 }
 
 // Python indexes strings by code point, JavaScript by UTF-16 unit.
@@ -136,10 +131,13 @@ function pyTail(text, n) {
   return chars.slice(Math.max(0, chars.length - n)).join("");
 }
 function pyStrip(text) {
-  return text.replace(/^\s+|\s+$/gu, "");
+  return pyRstrip(text.replace(G.LSTRIP, ""));
 }
 function pyRstrip(text) {
-  return text.replace(/\s+$/u, "");
+  return text.replace(G.RSTRIP, "");
+}
+function pyLstripLength(line) {
+  return line.length - line.replace(G.LSTRIP, "").length;
 }
 
 // ---- formats.py (decode) and parse.py -------------------------------------------------------
@@ -147,56 +145,6 @@ function pyRstrip(text) {
 // exceptions, multi-line messages, warnings, inline "SomeError: ..." in prose, launcher errors set aside.
 // Markdown quotes, one rank of a multi-rank log, ExceptionGroup gutters, rich panels. Not needed by the
 // two stages and so not ported: frame code lines, versions, notes.
-const HTML_TAG = /<\/?(?:pre|code|br|p|div|span|a|b|i|em|strong|kbd|samp|blockquote)\b[^<>\n]{0,200}>/gi;
-const FENCE = py("^\\s{0,3}(?:`{3,}[^`\\n]*|~{3,}[^\\n]*)$");
-const RANK = py("^(?:\\[(?:rank|default)(?<rank>\\d+)\\]:|\\[\\d+,(?<mpi>\\d+)\\]<std(?:out|err)>:|(?<host>worker-\\d+|localhost):(?= ))\\s?");
-const LEVEL = "(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL|TRACE)";
-const STAMP =
-  "(?:\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d+)?(?:Z|[+\\-]\\d{2}:?\\d{2})?" +
-  "|\\d{2}/\\d{2}/\\d{4} \\d{2}:\\d{2}:\\d{2}(?:[.,]\\d+)?" +
-  "|\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d+)?)";
-const STAMPED = py(
-  `^\\[?${STAMP}\\]?` +
-    `(?:[ \\t]*(?:[\\-|][ \\t]*)?(?:\\[[^\\]\\n]{0,120}\\]|${LEVEL}\\b|[a-z_][\\w.]{0,80}(?=[ \\t]*[\\-|:][ \\t])))*` +
-    "[ \\t]*(?:[\\-|:][ \\t]?)?",
-);
-const LEVELLED = py(`^(?:\\[${LEVEL}\\][ \\t]*|${LEVEL}:[a-z_][\\w.]{0,80}:|${LEVEL}[ \\t]*[\\-|:][ \\t]?)`);
-const GLOG = py("^\\[?(?<sev>[WEIF])\\d{4} \\d{2}:\\d{2}:\\d{2}[.\\d]* [^\\]\\n]{0,300}\\][ \\t]?");
-const LEVEL_WORD = new RegExp(LEVEL);
-const PREFIX_START = new Set("[0123456789EWIFDCTlw");
-const PYTEST_E = /^E(?: {2,7}|$)/;
-
-const HEAD = py("^(?<ind>\\s*)(?:Exception Group )?Traceback \\(most recent call last\\):?\\s*$");
-const IPY_HEAD = py("^(?<type>[A-Za-z_][\\w.]*)\\s{2,}Traceback \\(most recent call last\\)\\s*$");
-const ROOT_TB_HEAD = py("^(?<ind>\\s*)traceback\\s*:\\s*Traceback \\(most recent call last\\):?\\s*$");
-const CAUSE = py("^\\s*The above exception was the direct cause of the following exception:?\\s*$");
-const CONTEXT = py("^\\s*During handling of the above exception, another exception occurred:?\\s*$");
-const FRAME = py('^(?<ind>\\s*)File "(?<path>[^"\\n]+)", line (?<lineno>\\d+)(?:, in (?<func>[^\\n]+?))?\\s*$');
-const IPY_FRAME = py(
-  "^(?:File (?<path>\\S[^\\n]*?):(?<lineno>\\d+)(?:, in (?<func>[^\\s(]+)(?:\\([^\\n]*)?)?" +
-    "|Cell In\\s?\\[(?<cell>[^\\]\\n]{0,20})\\], line (?<cellLine>\\d+)(?:, in (?<cellFunc>[^\\s(]+)(?:\\([^\\n]*)?)?)\\s*$",
-);
-const IPY_OLD_FRAME = py("^(?<path><ipython-input-[^>\\n]{0,80}>|\\S+?\\.pyx?) in (?<func>[\\w<>.]+)(?:\\([^\\n]*)?\\s*$");
-const PYTEST_FRAME = py(
-  "^(?<path>(?:[A-Za-z]:)?[^\\s:][^:\\n]*?\\.py):(?<lineno>\\d+):(?: in (?<func>\\S+)| (?<exc>[A-Za-z_][\\w.]*))?\\s*$",
-);
-const SEPARATOR = py("^\\s*(?:-{10,}|={5,}[^\\n]*|_{3,}[^\\n]*|(?:_ ){5,}[^\\n]*)$");
-const EXC_NAME = "(?:[A-Za-z_]\\w*\\.)*[A-Za-z_]\\w*";
-const EXC_STRICT = py(
-  "^(?<type>(?:[A-Za-z_]\\w*\\.)*(?:[A-Z]\\w*(?:Error|Exception|Interrupt|Exit|Failure|Fault|Warning|ExceptionGroup)" +
-    "|Exception|BaseException|ExceptionGroup|BaseExceptionGroup|StopIteration|StopAsyncIteration|GeneratorExit))" +
-    "(?::[ \\t]?(?<msg>[^\\n]*))?$",
-);
-const EXC_LOOSE = py(`^(?<type>${EXC_NAME})(?::[ \\t]?(?<msg>[^\\n]*))?$`);
-const EXC_INLINE = py(
-  "(?<![\\w.])(?<type>(?:[A-Za-z_]\\w*\\.){0,8}[A-Z]\\w*(?:Error|Exception))\\s*[:\\uff1a]\\s*(?<msg>\\S[^\\n]*)$",
-);
-const WARNING = py("^(?<path>\\S[^\\n]*?):(?<lineno>\\d+): (?<cat>(?:\\w+\\.)*[A-Z]\\w*Warning): (?<msg>[^\\n]+)$");
-const BARE_WARNING = py("^(?<cat>(?:\\w+\\.)*[A-Z]\\w*Warning): (?<msg>[^\\n]+)$");
-const MAX_MESSAGE_LINES = 200;
-const LAUNCHER_PATHS = ["accelerate/commands/", "deepspeed/launcher/", "torch/distributed/run.py"];
-const ALPHA = /^[\p{L}_]/u;
-
 function lastRedraw(line) {
   const segments = line.split("\r");
   for (let i = segments.length - 1; i >= 0; i--) if (pyStrip(segments[i])) return segments[i];
@@ -207,20 +155,20 @@ function stripPrefixes(line) {
   for (let round = 0; round < 4; round++) {
     const text = line.text;
     let found;
-    if ((found = RANK.exec(text)) !== null) {
+    if ((found = match("RANK", text)) !== null) {
       const key = found.groups.host || String(parseInt(found.groups.rank || found.groups.mpi, 10));
       if (line.rank === null) line.rank = key;
       line.text = text.slice(found[0].length);
-    } else if ((found = GLOG.exec(text)) !== null) {
+    } else if ((found = match("GLOG", text)) !== null) {
       line.level = { W: "WARNING", E: "ERROR", F: "FATAL" }[found.groups.sev] || "INFO";
       line.stamped = true;
       line.text = text.slice(found[0].length);
-    } else if ((found = STAMPED.exec(text)) !== null || (found = LEVELLED.exec(text)) !== null) {
-      const level = LEVEL_WORD.exec(found[0]);
+    } else if ((found = match("STAMPED", text)) !== null || (found = match("LEVELLED", text)) !== null) {
+      const level = R.LEVEL_WORD.exec(found[0]);
       if (level) line.level = level[0];
       line.stamped = true;
       line.text = text.slice(found[0].length);
-    } else if ((found = PYTEST_E.exec(text)) !== null) {
+    } else if ((found = match("PYTEST_E", text)) !== null) {
       line.pytestE = true;
       line.text = text.slice(found[0].length);
     } else {
@@ -231,40 +179,26 @@ function stripPrefixes(line) {
   return line;
 }
 
-const QUOTE = /^(?:> ?)+/;
-const QUOTED_ERROR = py("Traceback \\(most recent call last\\)|[A-Z]\\w*(?:Error|Exception)(?::|$)");
-const ROOT_CAUSE = /^\s*Root Cause \(first observed failure\):/;
-const ROOT_RANK = /^\s*rank\s*:\s*(\d+)/;
-const ROOT_EXIT = /^\s*exitcode\s*:\s*(-?\d+)/;
-const GROUP_HEAD = py("^(?<ind>\\s*)\\+ (?<rest>Exception Group Traceback \\(most recent call last\\):[^\\n]*)$");
-const GROUP_GUTTER = py("^(?<ind>\\s*)\\| ?(?<rest>[^\\n]*)$");
-const GROUP_SEPARATOR = /^\s*\+[-+]/;
-const RICH_TOP = /^\s*╭─.*Traceback.*╮\s*$/;
-const RICH_ROW = /^\s*│(.*)│\s*$/;
-const RICH_BOTTOM = /^\s*╰─*╯\s*$/;
-const RICH_FRAME = py("^\\s*(?<path>\\S[^\\n]*?):(?<lineno>\\d+) in(?: (?<func>\\S+))?\\s*$");
-const RICH_WORD = /^\s*(\S+)\s*$/;
-
 function newLine(text, number) {
   return { text, number, rank: null, level: "", stamped: false, pytestE: false, afterBreak: false };
 }
 
 function decode(raw) {
-  const isHtml = HTML_ENTITY.test(raw);
-  let text = raw.replace(/\r\n/g, "\n");
-  if (!text.includes("\n")) text = text.replace(/\r/g, "\n");
+  const isHtml = R.HTML_ENTITY.test(raw);
+  let text = raw.split("\r\n").join("\n");
+  if (!text.includes("\n")) text = text.split("\r").join("\n");
   text = stripAnsi(text);
   let items = [];
   let pendingBreak = false;
   text.split("\n").forEach((original, i) => {
     const line = original.includes("\r") ? lastRedraw(original) : original;
     let pieces = [line];
-    if (isHtml && (line.includes("&") || line.includes("<"))) pieces = unescapeHtml(line.replace(HTML_TAG, "")).split("\n");
+    if (isHtml && (line.includes("&") || line.includes("<"))) pieces = unescapeHtml(line.replace(G.HTML_TAG, "")).split("\n");
     for (const piece of pieces) {
       const item = newLine(piece, i + 1);
-      if (PREFIX_START.has(piece.slice(0, 1))) stripPrefixes(item);
+      if (C.PREFIX_START.has(piece.slice(0, 1))) stripPrefixes(item);
       else item.text = pyRstrip(piece);
-      if ((item.text.includes("```") || item.text.includes("~~~")) && FENCE.test(item.text)) {
+      if ((item.text.includes("```") || item.text.includes("~~~")) && match("FENCE", item.text)) {
         pendingBreak = true;
         continue;
       }
@@ -289,14 +223,14 @@ function unquote(items) {
       continue;
     }
     const run = items.slice(index, end);
-    if (!run.some((item) => QUOTED_ERROR.test(item.text))) {
+    if (!run.some((item) => R.QUOTED_ERROR.test(item.text))) {
       result.push(...run);
     } else {
       let pendingBreak = false;
       for (const item of run) {
-        item.text = item.text.replace(QUOTE, "");
-        if (PREFIX_START.has(item.text.slice(0, 1))) stripPrefixes(item);
-        if (FENCE.test(item.text)) {
+        item.text = item.text.replace(R.QUOTE, ""); // count=1: the first match only
+        if (C.PREFIX_START.has(item.text.slice(0, 1))) stripPrefixes(item);
+        if (match("FENCE", item.text)) {
           pendingBreak = true;
           continue;
         }
@@ -316,9 +250,9 @@ function rootCause(lines) {
   let inRoot = false;
   for (const line of lines) {
     let found;
-    if (ROOT_CAUSE.test(line)) inRoot = true;
-    else if (inRoot && (found = ROOT_RANK.exec(line)) !== null) rank = String(parseInt(found[1], 10));
-    else if (inRoot && rank !== null && ROOT_EXIT.test(line)) return rank;
+    if (match("ROOT_CAUSE", line)) inRoot = true;
+    else if (inRoot && (found = match("ROOT_RANK", line)) !== null) rank = String(parseInt(found[1], 10));
+    else if (inRoot && rank !== null && match("ROOT_EXIT", line)) return rank;
   }
   return rank;
 }
@@ -346,34 +280,34 @@ function unwrapGroups(items) {
     let depth = 0;
     let rich = false;
     let found;
-    if (text.includes("+ Exception Group") && (found = GROUP_HEAD.exec(text)) !== null) {
+    if (text.includes("+ Exception Group") && (found = match("GROUP_HEAD", text)) !== null) {
       groupBase = found.groups.ind.length;
       text = found.groups.ind + found.groups.rest;
     } else if (groupBase !== null) {
-      if (GROUP_SEPARATOR.test(text)) {
+      if (match("GROUP_SEPARATOR", text)) {
         pendingBreak = true;
         continue;
       }
-      const gutter = GROUP_GUTTER.exec(text);
+      const gutter = match("GROUP_GUTTER", text);
       if (gutter === null) groupBase = null;
       else {
         depth = Math.max(0, Math.floor((gutter.groups.ind.length - groupBase) / 2));
         text = gutter.groups.rest;
       }
     }
-    if (text.includes("╭") && RICH_TOP.test(text)) {
+    if (text.includes("╭") && match("RICH_TOP", text)) {
       inRich = true;
       text = "Traceback (most recent call last):";
     } else if (inRich) {
-      if (RICH_BOTTOM.test(text)) {
+      if (match("RICH_BOTTOM", text)) {
         inRich = false;
         pendingBreak = true;
         continue;
       }
-      const row = RICH_ROW.exec(text);
+      const row = match("RICH_ROW", text);
       if (row === null) inRich = false;
       else {
-        text = pyRstrip(row[1]);
+        text = pyRstrip(row.groups.inner);
         rich = true;
         if (text.startsWith(" ")) text = text.slice(1);
       }
@@ -391,26 +325,23 @@ function unwrapGroups(items) {
   return out;
 }
 
-function pyLstripLength(line) {
-  return line.length - line.replace(/^\s+/u, "").length;
-}
-
 function continuesMessage(d, start, index, previous, rich, traced) {
   const follow = d.lines[index];
   if (!pyStrip(follow) || d.stamped[index] || d.breaks[index] || d.depths[index] !== d.depths[start]) return false;
   if (d.pytestE[start]) return d.pytestE[index];
-  if (HEAD.test(follow) || CAUSE.test(follow) || CONTEXT.test(follow) || SEPARATOR.test(follow)) return false;
-  if (FRAME.test(follow) || PYTEST_FRAME.test(follow) || WARNING.test(follow) || IPY_HEAD.test(follow)) return false;
-  const strict = EXC_STRICT.test(pyStrip(follow));
+  if (["HEAD", "CAUSE", "CONTEXT", "SEPARATOR"].some((name) => match(name, follow))) return false;
+  if (["FRAME", "PYTEST_FRAME", "WARNING", "IPY_HEAD"].some((name) => match(name, follow))) return false;
+  const strict = match("EXC_STRICT", pyStrip(follow)) !== null;
   if (rich || (traced && !strict)) return true;
   if (follow.startsWith(" ") || follow.startsWith("\t")) return !strict || pyRstrip(previous).endsWith(":");
   if (strict) return false;
-  return /[:,([{]$/.test(pyRstrip(previous));
+  return [":", ",", "(", "[", "{"].some((end) => pyRstrip(previous).endsWith(end));
 }
 
 function looksLikeClass(name) {
   const last = name.split(".").pop();
-  return /^[A-Z]/.test(last) || /(?:error|exception)$/.test(last.toLowerCase());
+  const lower = last.toLowerCase();
+  return PY_STR.isupper.test(Array.from(last.slice(0, 2))[0] || "") || lower.endsWith("error") || lower.endsWith("exception");
 }
 
 function walk(d) {
@@ -432,29 +363,30 @@ function walk(d) {
   };
   const exceptionMatch = (line) => {
     const stripped = pyStrip(line);
-    if (!stripped || stripped.length > 20000 || !ALPHA.test(stripped)) return null;
+    const first = Array.from(stripped.slice(0, 2))[0] || "";
+    if (!stripped || pyLen(stripped) > 20000 || !(PY_STR.isalpha.test(first) || first === "_")) return null;
     if (inTraceback && frames.length && pyLstripLength(line) <= baseIndent) {
-      const loose = EXC_LOOSE.exec(stripped);
+      const loose = match("EXC_LOOSE", stripped);
       if (loose && looksLikeClass(loose.groups.type)) return loose;
     }
-    const strict = EXC_STRICT.exec(stripped);
+    const strict = match("EXC_STRICT", stripped);
     if (strict && (strict.groups.msg !== undefined || inTraceback || afterRich)) return strict;
-    if (strict && /(?:Error|Exception|ExceptionGroup)$/.test(stripped)) return strict;
+    if (strict && ["Error", "Exception", "ExceptionGroup"].some((end) => stripped.endsWith(end))) return strict;
     return null;
   };
   const richWord = (i) => {
     if (i < d.lines.length && d.rich[i]) {
-      const word = RICH_WORD.exec(d.lines[i]);
-      return word ? word[1] : "";
+      const word = match("RICH_WORD", d.lines[i]);
+      return word ? word.groups.word : "";
     }
     return "";
   };
   const richLine = (i, line) => {
     let consumed = 1;
-    let found = RICH_FRAME.exec(line);
+    let found = match("RICH_FRAME", line);
     const following = richWord(i + 1);
-    if (found === null && following && (line.includes("/") || line.includes("\\")) && RICH_WORD.test(line)) {
-      found = RICH_FRAME.exec(pyStrip(line) + following);
+    if (found === null && following && (line.includes("/") || line.includes("\\")) && match("RICH_WORD", line)) {
+      found = match("RICH_FRAME", pyStrip(line) + following);
       consumed = 2;
     }
     if (found !== null) {
@@ -462,7 +394,7 @@ function walk(d) {
       frame(found.groups.path);
       return consumed;
     }
-    if (!(frames.length && /^\s*❱\s*\d+/.test(line)) && HEAD.test(line)) startTraceback(0);
+    if (!(frames.length && match("RICH_CODE", line)) && match("HEAD", line)) startTraceback(0);
     return 1;
   };
   let index = 0;
@@ -475,25 +407,25 @@ function walk(d) {
     }
     const hasTraceback = line.includes("Traceback");
     let found;
-    if (hasTraceback && (found = HEAD.exec(line) || ROOT_TB_HEAD.exec(line)) !== null) {
+    if (hasTraceback && (found = match("HEAD", line) || match("ROOT_TB_HEAD", line)) !== null) {
       startTraceback(found.groups.ind.length);
-    } else if (hasTraceback && IPY_HEAD.test(line)) {
+    } else if (hasTraceback && match("IPY_HEAD", line)) {
       startTraceback(0);
-    } else if (line.includes("above exception") && (CAUSE.test(line) || CONTEXT.test(line))) {
+    } else if (line.includes("above exception") && (match("CAUSE", line) || match("CONTEXT", line))) {
       inTraceback = false;
       frames = [];
-    } else if (line.includes('File "') && (found = FRAME.exec(line)) !== null) {
+    } else if (line.includes('File "') && (found = match("FRAME", line)) !== null) {
       if (!inTraceback) startTraceback(Math.max(0, found.groups.ind.length - 2));
       frame(found.groups.path);
-    } else if (inTraceback && (line.startsWith("File ") || line.startsWith("Cell In")) && (found = IPY_FRAME.exec(line)) !== null) {
+    } else if (inTraceback && (line.startsWith("File ") || line.startsWith("Cell In")) && (found = match("IPY_FRAME", line)) !== null) {
       frame(found.groups.cell !== undefined ? `Cell In[${found.groups.cell}]` : found.groups.path);
-    } else if (inTraceback && line.includes(" in ") && (found = IPY_OLD_FRAME.exec(line)) !== null) {
+    } else if (inTraceback && line.includes(" in ") && (found = match("IPY_OLD_FRAME", line)) !== null) {
       frame(found.groups.path);
-    } else if (inTraceback && frames.length && line.includes("->") && /^\s*-+> ?\d+/.test(line)) {
+    } else if (inTraceback && frames.length && line.includes("->") && match("IPY_ARROW", line)) {
       // IPython's arrow line: the code of the last frame
-    } else if (line.startsWith(">") && /^>\s+\S/.test(line)) {
+    } else if (line.startsWith(">") && match("PYTEST_MARK", line)) {
       // pytest's marked source line
-    } else if (line.includes(".py:") && (found = PYTEST_FRAME.exec(line)) !== null) {
+    } else if (line.includes(".py:") && (found = match("PYTEST_FRAME", line)) !== null) {
       if (!inTraceback) startTraceback(0);
       frame(found.groups.path);
       const exc = found.groups.exc;
@@ -504,7 +436,7 @@ function walk(d) {
         inTraceback = false;
         closedByE = false;
       }
-    } else if (/^\s*(?:---|===|___|_ _)/.test(line) && SEPARATOR.test(line)) {
+    } else if (["---", "===", "___", "_ _"].some((start) => line.replace(G.LSTRIP, "").startsWith(start)) && match("SEPARATOR", line)) {
       // a section separator: nothing to record for the two stages
     } else if ((found = exceptionMatch(line)) !== null) {
       const type = found.groups.type;
@@ -514,7 +446,7 @@ function walk(d) {
       }
       const parts = [pyStrip(found.groups.msg || "")];
       const joiner = afterRich ? " " : "\n";
-      const end = Math.min(d.lines.length, index + 1 + MAX_MESSAGE_LINES);
+      const end = Math.min(d.lines.length, index + 1 + C.MAX_MESSAGE_LINES);
       let consumed = 1;
       for (let follow = index + 1; follow < end; follow++) {
         if (!continuesMessage(d, index, follow, parts[parts.length - 1], afterRich, frames.length > 0)) break;
@@ -539,15 +471,15 @@ function walk(d) {
 function isLauncher(block) {
   const short = block.type.split(".").pop();
   if (short === "ChildFailedError") return true;
-  const paths = block.frames.map((p) => p.replace(/\\/g, "/"));
-  return short === "CalledProcessError" && paths.some((p) => LAUNCHER_PATHS.some((part) => p.includes(part)));
+  const paths = block.frames.map((p) => p.split("\\").join("/"));
+  return short === "CalledProcessError" && paths.some((p) => C.LAUNCHER_PATHS.some((part) => p.includes(part)));
 }
 
 function inlineException(d) {
   for (let index = d.lines.length - 1; index >= 0; index--) {
     const line = d.lines[index];
-    if (line.length > 20000 || (!line.includes("Error") && !line.includes("Exception"))) continue;
-    const found = EXC_INLINE.exec(line);
+    if (pyLen(line) > 20000 || (!line.includes("Error") && !line.includes("Exception"))) continue;
+    const found = R.EXC_INLINE.exec(line);
     if (found) {
       const message = pyStrip(found.groups.msg);
       return { type: found.groups.type, message, line: d.lineMap[index], frames: [], headline: `${found.groups.type}: ${message}` };
@@ -560,8 +492,8 @@ function warningLines(d, exceptionLines) {
   const found = [];
   d.lines.forEach((line, index) => {
     if (exceptionLines.has(index)) return;
-    const match = WARNING.exec(pyStrip(line)) || BARE_WARNING.exec(line);
-    if (match) found.push({ category: match.groups.cat, message: pyStrip(match.groups.msg), line: d.lineMap[index] });
+    const seen = match("WARNING", pyStrip(line)) || match("BARE_WARNING", line);
+    if (seen) found.push({ category: seen.groups.cat, message: pyStrip(seen.groups.msg), line: d.lineMap[index] });
     else if ((d.levels[index] === "WARNING" || d.levels[index] === "WARN") && pyStrip(line)) {
       found.push({ category: "warning", message: pyStrip(line), line: d.lineMap[index] });
     }
@@ -656,17 +588,28 @@ function regexCandidates(trace, kb, deadline) {
 }
 
 // ---- lexical.py ---------------------------------------------------------------------------------
-const RUNS = /([a-z0-9_]+)|([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+)/g;
+function asciiLower(text) {
+  let out = "";
+  for (const c of text) out += C.ASCII_UPPER.includes(c) ? c.toLowerCase() : c;
+  return out;
+}
+
+function stripUnderscores(word) {
+  let start = 0;
+  let end = word.length;
+  while (start < end && word[start] === "_") start++;
+  while (end > start && word[end - 1] === "_") end--;
+  return word.slice(start, end);
+}
 
 function tokens(text) {
   const out = [];
-  const lowered = text.replace(/[A-Z]/g, (c) => c.toLowerCase());
-  for (const found of lowered.matchAll(RUNS)) {
+  for (const found of asciiLower(text).matchAll(G.RUNS)) {
     if (found[1] !== undefined) {
-      const word = found[1].replace(/^_+|_+$/g, "");
-      if (word.length >= 2) {
+      const word = stripUnderscores(found[1]);
+      if (word.length >= C.MIN_WORD) {
         out.push(word);
-        if (word.includes("_")) for (const part of word.split("_")) if (part.length >= 2) out.push(part);
+        if (word.includes("_")) for (const part of word.split("_")) if (part.length >= C.MIN_WORD) out.push(part);
       }
     } else {
       const cjk = found[2];
@@ -689,7 +632,7 @@ function lexicalCandidates(trace, lexical, limit = 20) {
     if (!Object.prototype.hasOwnProperty.call(lexical.idf, token)) continue;
     const idf = lexical.idf[token];
     known += 1;
-    denominator += idf * (lexical.k1 + 1);
+    denominator += idf * (C.K1 + 1);
     for (const [number, weight] of lexical.postings[token]) {
       const part = idf * weight;
       raw.set(number, (raw.get(number) || 0) + part);
@@ -697,14 +640,14 @@ function lexicalCandidates(trace, lexical, limit = 20) {
       parts.get(number).push([part, token]);
     }
   }
-  if (known > 0 && known < lexical.full_weight_tokens) denominator *= lexical.full_weight_tokens / known;
+  if (known > 0 && known < C.FULL_WEIGHT_TOKENS) denominator *= C.FULL_WEIGHT_TOKENS / known;
   if (denominator <= 0) return [];
   const ranked = [...raw.entries()]
     .map(([number, value]) => [value / denominator, lexical.entry_ids[number], number])
     .sort((a, b) => b[0] - a[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
   const out = [];
   for (const [score, entryId, number] of ranked.slice(0, limit)) {
-    if (score < lexical.min_score) break;
+    if (score < C.MIN_SCORE) break;
     const shared = parts
       .get(number)
       .sort((a, b) => b[0] - a[0] || (a[1] < b[1] ? -1 : 1))
@@ -771,6 +714,9 @@ function fuseCandidates(stages, kb) {
 
 // ---- the worker ----------------------------------------------------------------------------------
 function prepareKb(data) {
+  useRules(data.rules, data.stages);
+  const missing = data.front_end.filter((stage) => !IMPLEMENTED.includes(stage));
+  if (missing.length) throw new Error(`the declared browser stage(s) ${missing.join(", ")} have no loop in this worker`);
   const broken = [];
   for (const entry of data.entries) {
     for (const symptom of entry.symptoms) {
@@ -791,15 +737,20 @@ function prepareKb(data) {
 function diagnose(kb, text, budgetMs = 1500, top = 5) {
   const started = performance.now();
   const trace = parse(text);
-  const regex = regexCandidates(trace, kb, started + budgetMs);
-  const lexical = lexicalCandidates(trace, kb.lexical);
-  const results = fuseCandidates({ regex: regex.candidates, lexical }, kb).slice(0, top);
-  const stages = kb.lexical ? ["regex", "lexical"] : ["regex"];
-  return { results, complete: regex.complete, ms: performance.now() - started, stages };
+  const found = {};
+  let complete = true;
+  if (kb.front_end.includes("regex")) {
+    const regex = regexCandidates(trace, kb, started + budgetMs);
+    found.regex = regex.candidates;
+    complete = regex.complete;
+  }
+  if (kb.front_end.includes("lexical")) found.lexical = lexicalCandidates(trace, kb.lexical);
+  const results = fuseCandidates(found, kb).slice(0, top);
+  return { results, complete, ms: performance.now() - started, stages: [...kb.front_end] };
 }
 
 if (typeof module !== "undefined" && module.exports) {
-  module.exports = { parse, mask, tokens, keyTexts, prepareKb, diagnose }; // for Node-side checks
+  module.exports = { parse, mask, tokens, keyTexts, prepareKb, diagnose, unescapeHtml }; // for Node-side checks
 } else {
   let kbPromise = null;
   self.onmessage = (event) => {

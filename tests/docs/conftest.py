@@ -160,8 +160,9 @@ def all_examples(kb: KnowledgeBase) -> list[tuple[str, str, str]]:
 def cli_top(text: str) -> str | None:
     """What ``peft-why`` ranks first with only the stages the browser runs."""
     from peft_why.matcher.diagnose import diagnose_text
+    from peft_why.matcher.front_ends import FRONT_ENDS
 
-    found = diagnose_text(text, top=1, stages=["regex", "lexical"])
+    found = diagnose_text(text, top=1, stages=FRONT_ENDS["browser"])
     return found[0].id if found else None
 
 

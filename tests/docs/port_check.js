@@ -1,22 +1,22 @@
 // Runs the paste page's matcher (docs/paste/matcher.worker.js) under Node on a batch of texts.
-// stdin: {"kb": "<path to the built paste/kb.json>" | null, "texts": [...]}; stdout: one result per text.
+// stdin: {"kb": "<path to the built paste/kb.json>", "texts": [...]}; stdout: one result per text.
 "use strict";
 const fs = require("fs");
 const path = require("path");
 const matcher = require(path.join(__dirname, "..", "..", "docs", "paste", "matcher.worker.js"));
 
 const job = JSON.parse(fs.readFileSync(0, "utf8"));
-const kb = job.kb ? matcher.prepareKb(JSON.parse(fs.readFileSync(job.kb, "utf8"))) : null;
-const maxChars = kb && kb.lexical ? kb.lexical.max_doc_chars : 600;
+const kb = matcher.prepareKb(JSON.parse(fs.readFileSync(job.kb, "utf8")));
 const out = job.texts.map((text) => {
   const trace = matcher.parse(text);
-  const result = {
+  return {
     exceptions: trace.exceptions.map((b) => [b.type, b.message, b.line]),
     warnings: trace.warnings.map((w) => [w.category, w.message, w.line]),
     normalised: trace.normalised,
-    key_texts: matcher.keyTexts(trace, maxChars),
+    key_texts: matcher.keyTexts(trace, kb.lexical.max_doc_chars),
+    tokens: matcher.tokens(text),
+    unescaped: matcher.unescapeHtml(text),
+    ranked: matcher.diagnose(kb, text, 60000, 3).results.map((d) => [d.id, d.score]),
   };
-  if (kb) result.ranked = matcher.diagnose(kb, text, 60000, 3).results.map((d) => [d.id, d.score]);
-  return result;
 });
 process.stdout.write(JSON.stringify(out));

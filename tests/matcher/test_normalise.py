@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from peft_why.matcher.formats import decode
 from peft_why.matcher.frames import frame_key, package_of, weighted_frames
-from peft_why.matcher.normalise import mask, strip_ansi
+from peft_why.matcher.normalise import mask, strip_ansi, unescape_html
 from peft_why.matcher.parse import parse
 from peft_why.matcher.trace import ExceptionBlock, Frame
 
@@ -79,3 +80,14 @@ def test_weighted_frames_favour_the_raise_and_discount_common_wrappers() -> None
     assert weights[3] > weights[2] > weights[0]
     assert weights[1] < 0.1 * weights[2], "Module._call_impl says almost nothing"
     assert weighted_frames(ExceptionBlock("RuntimeError", "x")) == []
+
+
+def test_html_entity_rule_is_one_definition_for_decode_and_unescape() -> None:
+    """A seven-digit decimal entity (code points run to 1114111) reads as HTML in both places.
+
+    formats.decode once allowed ``#\\d{1,7}`` while normalise allowed ``#\\d{1,6}``; the paste
+    ``&#1000000;`` was HTML to one and plain text to the other.
+    """
+    assert unescape_html("KeyError: &#1000000;") == "KeyError: " + chr(1000000)
+    assert "html" in decode("KeyError: &#1000000; &lt;x").formats
+    assert unescape_html("&#12345678;") == "&#12345678;"  # eight digits: no code point, not HTML
