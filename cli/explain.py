@@ -6,6 +6,8 @@ References), so the site and the terminal can never disagree.
 
 from __future__ import annotations
 
+import html
+
 from peft_why.kb.model import Entry
 
 BANNERS = {
@@ -22,7 +24,7 @@ def entry_markdown(entry: Entry, *, for_site: bool = False) -> str:
         parts.append(banner.format(target=entry.superseded_by or ""))
     elif entry.is_retired:
         parts.append(f"> Retired: superseded by `{entry.superseded_by}`.\n")
-    parts.append(_symptoms(entry))
+    parts.append(_symptoms(entry, for_site=for_site))
     parts.append(_presentations(entry))
     parts.append(f"## Why it happens\n\n{entry.root_cause}\n")
     parts.append(_fix(entry))
@@ -44,7 +46,7 @@ def _meta(entry: Entry, *, for_site: bool) -> str:
     )
 
 
-def _symptoms(entry: Entry) -> str:
+def _symptoms(entry: Entry, *, for_site: bool = False) -> str:
     lines = ["## Symptom\n"]
     typical = typical_message(entry)
     if typical:
@@ -53,7 +55,8 @@ def _symptoms(entry: Entry) -> str:
         lines += ["Patterns peft-why recognises:", ""]
     for symptom in entry.symptoms:
         kinds = f" ({', '.join(symptom.exception)})" if symptom.exception else ""
-        lines.append(f"- {symptom.scope}{kinds}: {_code_span(symptom.regex)}")
+        pattern = _html_code(symptom.regex) if for_site else _code_span(symptom.regex)
+        lines.append(f"- {symptom.scope}{kinds}: {pattern}")
     if entry.aliases:
         lines.append("")
         lines.append("Also described as:")
@@ -92,6 +95,16 @@ def _code_span(text: str) -> str:
     ticks = "``" if "`" in text else "`"
     pad = " " if ticks == "``" else ""
     return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def _html_code(text: str) -> str:
+    """A pattern as an HTML ``<code>`` element, for the site.
+
+    Python-Markdown's raw-HTML pass reads a Markdown code span's ``<![`` (a lookbehind such as
+    ``(?<![\\d.,])``) as the start of a CDATA section and fails the build; escaped inside ``<code>`` it
+    shows, and copies, exactly as written.
+    """
+    return f"<code>{html.escape(text, quote=False)}</code>"
 
 
 def _fenced(text: str, language: str) -> str:

@@ -178,6 +178,7 @@ def browser_export(kb: KnowledgeBase) -> dict[str, Any]:
         "fuse": {
             "weights": fuse.DEFAULT_WEIGHTS,
             "threshold": fuse.ABSTAIN_BELOW,
+            "companion": fuse.COMPANION_BELOW,
             "calibration": list(fuse.CALIBRATION),
             "identity": list(fuse.IDENTITY),
             "high": fuse.HIGH,

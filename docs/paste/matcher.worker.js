@@ -688,13 +688,14 @@ function fuseCandidates(stages, kb) {
     byEntry.get(c.entryId).push(c);
   }
   const ranked = [];
+  const floor = Math.min(fuse.threshold, fuse.companion); // runners-up stand beside a best above the line
   for (const [entryId, candidates] of byEntry) {
     const entry = kb.byId.get(entryId);
     if (!entry) continue;
     let raw = combinedScore(candidates, weights);
     if (entry.generic) raw *= fuse.generic_factor;
     let score = calibrated(raw, fuse);
-    if (score < fuse.threshold) continue;
+    if (score < floor) continue;
     if (candidates.some((c) => c.score < 0)) {
       // version evidence: demoted, never dropped (the browser runs no version stage today)
       raw *= fuse.demoted_factor;
@@ -709,7 +710,8 @@ function fuseCandidates(stages, kb) {
     ranked.push({ key: [-raw, bestStage, entryId], diagnosis });
   }
   ranked.sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1] || (a.key[2] < b.key[2] ? -1 : a.key[2] > b.key[2] ? 1 : 0));
-  return ranked.map((r) => r.diagnosis);
+  if (!ranked.length || ranked[0].diagnosis.score < fuse.threshold) return []; // the best is below the line: abstain
+  return ranked.map((r) => r.diagnosis).filter((d) => d.score >= floor);
 }
 
 // ---- the worker ----------------------------------------------------------------------------------
