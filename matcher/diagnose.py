@@ -12,6 +12,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from peft_why.kb.model import KnowledgeBase
 
     from .semantic import VectorIndex
+    from .source import SourceFinding
 
 # Stages this release implements; the others are accepted names that contribute nothing yet.
 IMPLEMENTED_STAGES: tuple[str, ...] = STAGES
@@ -37,6 +39,9 @@ IMPLEMENTED_STAGES: tuple[str, ...] = STAGES
 SETTLED_AT = 1.0
 # One time budget for all symptom patterns on one paste (the regex module enforces it per search).
 REGEX_BUDGET_S = 1.0
+# How much a catalogue link weighs in ``fuse``: as much as a symptom pattern (it names the very
+# message the entry is about). Kept beside, not inside, DEFAULT_WEIGHTS (a calibrated, hashed set).
+CATALOGUE_WEIGHT = 0.92
 
 
 @functools.lru_cache(maxsize=8)
@@ -176,6 +181,49 @@ def rank(
     return fuse(found, index.entries, DEFAULT_WEIGHTS, threshold=threshold)
 
 
+@dataclass(frozen=True)
+class PasteDiagnosis:
+    """What a paste comes to: curated diagnoses (best first) and, beside them, answers from the source.
+
+    ``source_answers`` is filled only when no curated symptom pattern fires: the paste shows a
+    catalogued library message (``matcher/source.py``). A diagnosis then stands only with
+    ``catalogue`` evidence (an entry linked to that message); similarity alone names none.
+    """
+
+    diagnoses: tuple[Diagnosis, ...] = ()
+    source_answers: tuple[SourceFinding, ...] = field(default=())
+
+
+def diagnose_paste(
+    text: str,
+    *,
+    top: int = 3,
+    stages: Sequence[str] | None = None,
+    kb_dirs: Sequence[str] = (),
+    versions: Mapping[str, str] | None = None,
+) -> PasteDiagnosis:
+    """``diagnose_text`` plus the answers from the source (the catalogue of library messages)."""
+    chosen = parse_stages(stages)
+    _kb, index = get_kb(kb_dirs)
+    trace = parse(text)
+    found = stage_candidates(trace, index, stages=chosen, vectors=lambda: get_vectors(kb_dirs), versions=versions)
+    if found.get("regex") or "regex" not in chosen:
+        # A curated pattern fired (or patterns were switched off): the catalogue is not even loaded.
+        return PasteDiagnosis(tuple(fuse(found, index.entries, DEFAULT_WEIGHTS)[: max(0, top)]))
+    from .source import answers_the_error, catalogue_candidates, source_findings
+
+    findings = source_findings(trace, index, versions)
+    if not findings:
+        return PasteDiagnosis(tuple(fuse(found, index.entries, DEFAULT_WEIGHTS)[: max(0, top)]))
+    found["catalogue"] = catalogue_candidates(findings)
+    weights = {**DEFAULT_WEIGHTS, "catalogue": CATALOGUE_WEIGHT}
+    ranked = fuse(found, index.entries, weights)
+    if answers_the_error(findings, trace):
+        # The library's own message is the answer: a curated entry stands only when linked to it.
+        ranked = [d for d in ranked if any(e.stage == "catalogue" for e in d.evidence)]
+    return PasteDiagnosis(tuple(ranked[: max(0, top)]), tuple(findings))
+
+
 def diagnose_text(
     text: str,
     *,
@@ -189,11 +237,9 @@ def diagnose_text(
     Returns at most ``top`` diagnoses, best first; an empty list means no known
     entry fits (the matcher abstains rather than guess). ``versions`` (package ->
     version) are the user's, when known; else those the paste shows are used.
+    ``diagnose_paste`` returns the same diagnoses plus the answers from the source.
     """
-    chosen = parse_stages(stages)
-    _kb, index = get_kb(kb_dirs)
-    found = rank(parse(text), index, stages=chosen, vectors=lambda: get_vectors(kb_dirs), versions=versions)
-    return found[: max(0, top)]
+    return list(diagnose_paste(text, top=top, stages=stages, kb_dirs=kb_dirs, versions=versions).diagnoses)
 
 
 def diagnose_exception(

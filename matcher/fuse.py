@@ -21,7 +21,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from .types import STAGES, Candidate, Diagnosis, Evidence
+from .types import EVIDENCE_STAGES, Candidate, Diagnosis, Evidence
 
 if TYPE_CHECKING:
     from peft_why.kb.model import Entry
@@ -65,7 +65,7 @@ def fuse(
 ) -> list[Diagnosis]:
     """Rank entries by calibrated score; drop those below ``threshold``. Ties: stage priority, then id."""
     by_entry: dict[str, list[Candidate]] = {}
-    for stage in STAGES:
+    for stage in EVIDENCE_STAGES:
         for candidate in stages.get(stage, ()):
             by_entry.setdefault(candidate.entry_id, []).append(candidate)
     ranked: list[tuple[float, int, str, Diagnosis]] = []
@@ -85,9 +85,11 @@ def fuse(
             score = max(calibrated(raw, calibration), threshold)
         evidence = tuple(
             Evidence(c.stage, c.detail, c.line, c.score)
-            for c in sorted(candidates, key=lambda c: (-c.score * weights.get(c.stage, 0.0), STAGES.index(c.stage)))
+            for c in sorted(
+                candidates, key=lambda c: (-c.score * weights.get(c.stage, 0.0), EVIDENCE_STAGES.index(c.stage))
+            )
         )
-        best_stage = min(STAGES.index(c.stage) for c in candidates)
+        best_stage = min(EVIDENCE_STAGES.index(c.stage) for c in candidates)
         diagnosis = Diagnosis(entry_id, entry.title, score, confidence_of(score), evidence)
         ranked.append((-raw, best_stage, entry_id, diagnosis))
     ranked.sort(key=lambda item: item[:3])
