@@ -27,7 +27,7 @@ from .types import STAGES, Candidate, Diagnosis
 
 if TYPE_CHECKING:
     from peft_why.kb.checks._core import Finding
-    from peft_why.kb.model import KnowledgeBase
+    from peft_why.kb.model import Entry, KnowledgeBase
 
     from .semantic import VectorIndex
     from .source import SourceFinding
@@ -205,23 +205,70 @@ def diagnose_paste(
     """``diagnose_text`` plus the answers from the source (the catalogue of library messages)."""
     chosen = parse_stages(stages)
     _kb, index = get_kb(kb_dirs)
-    trace = parse(text)
-    found = stage_candidates(trace, index, stages=chosen, vectors=lambda: get_vectors(kb_dirs), versions=versions)
-    if found.get("regex") or "regex" not in chosen:
-        # A curated pattern fired (or patterns were switched off): the catalogue is not even loaded.
-        return PasteDiagnosis(tuple(fuse(found, index.entries, DEFAULT_WEIGHTS)[: max(0, top)]))
-    from .source import answers_the_error, catalogue_candidates, source_findings
+    found = paste_diagnosis(parse(text), index, stages=chosen, vectors=lambda: get_vectors(kb_dirs), versions=versions)
+    return PasteDiagnosis(found.diagnoses[: max(0, top)], found.source_answers)
 
-    findings = source_findings(trace, index, versions)
+
+def paste_diagnosis(
+    trace: Trace,
+    index: KbIndex,
+    *,
+    stages: Sequence[str] = STAGES,
+    vectors: Callable[[], VectorIndex | None] | None = None,
+    versions: Mapping[str, str] | None = None,
+) -> PasteDiagnosis:
+    """The production path on a parsed paste: the stages, then the catalogue when no pattern fired."""
+    found = stage_candidates(trace, index, stages=stages, vectors=vectors, versions=versions)
+    findings = source_lookup(trace, index, found, stages=stages, versions=versions)
     if not findings:
-        return PasteDiagnosis(tuple(fuse(found, index.entries, DEFAULT_WEIGHTS)[: max(0, top)]))
-    found["catalogue"] = catalogue_candidates(findings)
-    weights = {**DEFAULT_WEIGHTS, "catalogue": CATALOGUE_WEIGHT}
-    ranked = fuse(found, index.entries, weights)
-    if answers_the_error(findings, trace):
-        # The library's own message is the answer: a curated entry stands only when linked to it.
+        return PasteDiagnosis(tuple(fuse(found, index.entries, DEFAULT_WEIGHTS)))
+    from .source import answers_the_error
+
+    ranked = with_sources(found, findings, answers_the_error(findings, trace), index.entries)
+    return PasteDiagnosis(tuple(ranked), tuple(findings))
+
+
+def source_lookup(
+    trace: Trace,
+    index: KbIndex,
+    found: Mapping[str, Sequence[Candidate]],
+    *,
+    stages: Sequence[str] = STAGES,
+    versions: Mapping[str, str] | None = None,
+) -> list[SourceFinding]:
+    """The source answers of a paste no curated pattern fired on (none, unloaded, when one did)."""
+    if found.get("regex") or "regex" not in stages:
+        # A curated pattern fired (or patterns were switched off): the catalogue is not even loaded.
+        return []
+    from .source import source_findings
+
+    return source_findings(trace, index, versions)
+
+
+def with_sources(
+    found: Mapping[str, Sequence[Candidate]],
+    findings: Sequence[SourceFinding],
+    answers_error: bool,
+    entries: Mapping[str, Entry],
+    *,
+    weights: Mapping[str, float] = DEFAULT_WEIGHTS,
+    threshold: float = ABSTAIN_BELOW,
+    calibration: tuple[float, float] | None = None,
+) -> list[Diagnosis]:
+    """Fuse with ``catalogue`` evidence for the entries linked to the source answers.
+
+    When a source answer explains the error (``answers_error``), a curated entry stands only when
+    linked to it: lexical, fuzzy or semantic similarity alone names none.
+    """
+    from .fuse import CALIBRATION
+    from .source import catalogue_candidates
+
+    stages = {**found, "catalogue": catalogue_candidates(findings)}
+    weighted = {**weights, "catalogue": CATALOGUE_WEIGHT}
+    ranked = fuse(stages, entries, weighted, threshold=threshold, calibration=calibration or CALIBRATION)
+    if answers_error:
         ranked = [d for d in ranked if any(e.stage == "catalogue" for e in d.evidence)]
-    return PasteDiagnosis(tuple(ranked[: max(0, top)]), tuple(findings))
+    return ranked
 
 
 def diagnose_text(

@@ -184,3 +184,17 @@ def answers_the_error(findings: Sequence[SourceFinding], trace: Trace) -> bool:
         return True
     error_lines = {block.line + n for block in trace.exceptions for n in range(block.headline.count("\n") + 1)}
     return any(f.answer.line in error_lines for f in findings)
+
+
+def raised_on_final_line(answer: SourceAnswer, trace: Trace) -> bool:
+    """Whether the exception that escaped (else the last warning) shows this message's literal text:
+    the answer names the raise site of the error itself, not of a line printed on the way."""
+    from .catalogue import load_catalogue
+
+    book = load_catalogue()
+    n = book.by_id.get(answer.id)
+    final = trace.final
+    line = final.headline if final is not None else (trace.warnings[-1].message if trace.warnings else "")
+    if n is None or not line:
+        return False
+    return book.pattern(n).search(line) is not None
