@@ -302,6 +302,9 @@ def explain_command(entry_id: str, fmt: str, kb_dirs: tuple[str, ...]) -> None:
 
     from .explain import entry_markdown
 
+    if entry_id.startswith("src:"):
+        _explain_source(entry_id, fmt)
+        return
     entries = _load_entries(kb_dirs)
     entry = entries.get(entry_id)
     if entry is None:
@@ -318,6 +321,26 @@ def explain_command(entry_id: str, fmt: str, kb_dirs: tuple[str, ...]) -> None:
         from .render import make_console, print_markdown
 
         print_markdown(make_console(sys.stdout), entry_markdown(entry))
+
+
+def _explain_source(source_id: str, fmt: str) -> None:
+    """``explain src:<package>:<hex>``: a catalogue message, from the source, not a curated entry."""
+    from peft_why.matcher.catalogue import UnknownSourceId
+    from peft_why.matcher.diagnose import installed_versions
+    from peft_why.matcher.source import source_document, source_markdown
+
+    try:
+        data = source_document(source_id, installed_versions())
+    except UnknownSourceId:
+        raise PeftWhyError(f"no catalogue message {source_id!r} (ids look like src:peft:0a1b2c3d)") from None
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    elif fmt == "markdown":
+        click.echo(source_markdown(data))
+    else:
+        from .render import make_console, print_markdown
+
+        print_markdown(make_console(sys.stdout), source_markdown(data))
 
 
 @cli.group("kb")

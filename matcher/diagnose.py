@@ -304,8 +304,7 @@ def diagnose_exception(
     (``kb.checks._live``); each diagnosis whose check ran carries ``verification``, and the list is
     re-ranked by verdict (``matcher.verification``).
     """
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    found = diagnose_text(text, top=top, stages=stages, kb_dirs=kb_dirs, versions=installed_versions())
+    found = list(exception_paste(exc, top=top, stages=stages, kb_dirs=kb_dirs).diagnoses)
     if not (verify and found):
         return found
     from peft_why.kb.checks._live import verify_from_frames
@@ -317,6 +316,19 @@ def diagnose_exception(
     checks = {d.id: entry_check(d.id, kb_dirs) for d in reach}
     _objects, findings = verify_from_frames(exc, list(checks), checks=checks)
     return with_verification(found, {entry: f.to_dict() for entry, f in findings.items()})
+
+
+def exception_paste(
+    exc: BaseException,
+    *,
+    top: int = 3,
+    stages: Sequence[str] | None = None,
+    kb_dirs: Sequence[str] = (),
+) -> PasteDiagnosis:
+    """A live exception as ``diagnose_paste`` sees it (chained causes included), with this process's
+    installed versions: the hook prints the source answers when no curated entry matches."""
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return diagnose_paste(text, top=top, stages=stages, kb_dirs=kb_dirs, versions=installed_versions())
 
 
 def interpreter_versions(python: str) -> dict[str, str]:

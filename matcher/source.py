@@ -198,3 +198,52 @@ def raised_on_final_line(answer: SourceAnswer, trace: Trace) -> bool:
     if n is None or not line:
         return False
     return book.pattern(n).search(line) is not None
+
+
+def source_document(source_id: str, installed: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """One catalogue message for ``explain src:…``: the answer, every site, and the version note.
+
+    Raises:
+        UnknownSourceId: no message has this id.
+    """
+    from .catalogue import source_answer
+
+    book = load_catalogue()
+    answer = source_answer(source_id, book)
+    record = book.records[book.by_id[source_id]]
+    version = (installed or {}).get(answer.package)
+    data = answer.to_dict()
+    del data["line"]
+    data["version_note"] = version_verdict(answer, version, book).text if version else None
+    data["sampling"] = book.sampling.get(answer.package, "")
+    keys = ("kind", "exception", "file", "function", "condition", "first", "last")
+    data["sites"] = [dict(zip(keys, site)) for site in record["sites"]]
+    return data
+
+
+def source_markdown(data: Mapping[str, Any]) -> str:
+    """``source_document`` as Markdown: labelled as the source's answer, not a curated diagnosis."""
+    shown = f"{data['exception']}: {data['message']}" if data.get("exception") else str(data["message"])
+    lines = [
+        f"# `{data['id']}`",
+        "",
+        "*From the source, not a curated diagnosis.*",
+        "",
+        "```text",
+        shown,
+        "```",
+        "",
+        f"Present in {data['package']} {data['first']} … {data['last']}"
+        + (f" (releases read: {data['sampling']})." if data.get("sampling") else "."),
+        "",
+        "## Where it is emitted",
+        "",
+    ]
+    for site in data["sites"]:
+        lines.append(
+            f"- `{site['file']}` in `{site['function']}`: {site['kind']} {site['exception']}"
+            f" ({site['first']} … {site['last']})" + (f", when `{site['condition']}`" if site["condition"] else "")
+        )
+    if data.get("version_note"):
+        lines += ["", f"**Your version:** {data['version_note']}"]
+    return "\n".join(lines) + "\n"

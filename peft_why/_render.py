@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from peft_why.matcher.source import SourceFinding
     from peft_why.matcher.types import Diagnosis
 
 # A runner-up within this distance of the best score is worth a line.
@@ -38,6 +39,24 @@ def format_diagnosis(diagnoses: Sequence[Diagnosis], *, color: bool = False, abo
     for other in diagnoses[1:2]:
         if best.score - other.score <= CLOSE_RUNNER_UP:
             lines.append(f"  {yellow}Runner-up:{reset} {other.title} ({other.id}, {other.score:.2f})")
+    return "\n".join(lines) + "\n"
+
+
+def format_source(finding: SourceFinding, *, color: bool = False) -> str:
+    """The block printed when no curated entry matches but the library's own message is catalogued:
+    where it is raised, under which condition, and whether this process's release has it. Four lines."""
+    answer = finding.answer
+    bold, dim, reset = ("\x1b[1m", "\x1b[2m", "\x1b[0m") if color else ("",) * 3
+    lines = [
+        "",
+        f"{bold}peft-why{reset} — from the source, not a curated diagnosis:"
+        f" {answer.package} {answer.file}, {answer.function}",
+    ]
+    if answer.condition:
+        lines.append(f"  {dim}when{reset} {answer.condition}")
+    if finding.version_note:
+        lines.append(f"  {dim}your version{reset} {finding.version_note}")
+    lines.append(f"  {dim}More:{reset} peft-why explain {answer.id}")
     return "\n".join(lines) + "\n"
 
 
