@@ -225,7 +225,7 @@ def paste_diagnosis(
     from .source import answers_the_error
 
     ranked = with_sources(found, findings, answers_the_error(findings, trace), index.entries)
-    return PasteDiagnosis(tuple(ranked), tuple(findings))
+    return PasteDiagnosis(tuple(ranked), tuple(f for f in findings if f.shown))
 
 
 def source_lookup(

@@ -177,7 +177,8 @@ def stage_cache(
             from .source import answers_the_error, raised_on_final_line
 
             answers_error = answers_the_error(sources, trace)
-            right_site = raised_on_final_line(sources[0].answer, trace)
+            shown = [f for f in sources if f.shown]
+            right_site = bool(shown) and raised_on_final_line(shown[0].answer, trace)
         cached.append(CachedCase(case, facets, target, found, sources, answers_error, right_site))
     return cached
 
@@ -391,7 +392,7 @@ def source_summary(cache: Sequence[CachedCase]) -> dict[str, dict[str, int]]:
         rows = [c for c in cache if c.facets.group == group]
         out[group] = {
             "cases": len(rows),
-            "source_answer": sum(1 for c in rows if c.sources),
+            "source_answer": sum(1 for c in rows if any(f.shown for f in c.sources)),
             "right_raise_site": sum(1 for c in rows if c.right_site),
         }
     return out
@@ -409,7 +410,8 @@ def case_row(cached: CachedCase, outcome: Outcome) -> dict[str, Any]:
         "high": outcome.high,
         "right": outcome.right,
     }
-    row["source"] = cached.sources[0].answer.id if cached.sources else None
+    shown = [f.answer.id for f in cached.sources if f.shown]
+    row["source"] = shown[0] if shown else None
     return row
 
 

@@ -13,24 +13,27 @@ this path runs, never for a paste a curated pattern settles.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .catalogue import SourceAnswer, catalogue_hits, load_catalogue, version_verdict
-from .parse import parse
+from .catalogue import PLACEHOLDER, SEARCH_TIMEOUT, SourceAnswer, catalogue_hits, load_catalogue, version_verdict
 from .regex_stage import EXCEPTION_HIT, regex_candidates
-from .trace import Trace
+from .trace import ExceptionBlock, Trace, WarningLine
 from .types import Candidate
 
 if TYPE_CHECKING:
     from .index import KbIndex
 
 # Literal characters (placeholders and spaces left out) a template needs to stand on its own.
-# Tuned on the catalogue itself (scripts/tune_source_guard.py): below this, a template's filled
-# pastes are matched by other templates' pastes too often; above it, almost never. A shorter
-# template still counts when the traceback shows a frame of its package.
-MIN_SPECIFICITY = 30
+# Tuned on the catalogue itself, leave-one-out (scripts/tune_source_guard.py, seed 15): of 2,843
+# pasted messages, 58 get a generic template as a stray answer when their own template is left out;
+# a bar at 20 / 25 / 30 keeps 44 / 36 / 34 of them and loses 34 / 82 / 146 right first hits. 25 is
+# the knee, and it stops "'{…}' object has no attribute '{…}'" (24). A shorter template still counts
+# when the traceback shows a frame of its package.
+MIN_SPECIFICITY = 25
 # Values tried for every placeholder when linking a message to an entry by the entry's own
 # pattern: a module name, a set of names, a number, a class, a dtype (the shapes values take).
 LINK_FILLS: tuple[str, ...] = ("q_proj", "{'q_proj', 'v_proj'}", "16", "LlamaForCausalLM", "torch.float16")
@@ -45,6 +48,11 @@ class SourceFinding:
     answer: SourceAnswer
     version_note: str | None = None
     linked: tuple[str, ...] = ()
+    # False for a generic template with no frame of its package (``stands_alone``) that is not the
+    # whole message naming code (``names_identifier``): not shown, and it links no entry; it still
+    # marks a line as a library message when it is that whole message.
+    shown: bool = True
+    whole: bool = False  # the template matches the whole error or warning message on its line
 
     def to_dict(self) -> dict[str, Any]:
         data = self.answer.to_dict()
@@ -75,15 +83,16 @@ def stands_alone(answer: SourceAnswer, trace: Trace) -> bool:
     return any(frame.package == answer.package or f"/{answer.package}/" in frame.path for frame in frames)
 
 
-def source_answers(trace: Trace) -> list[SourceAnswer]:
-    """Catalogue messages on the paste's error and warning lines, most specific first, generic ones guarded."""
+def source_answers(trace: Trace, *, guarded: bool = True) -> list[SourceAnswer]:
+    """Catalogue messages on the paste's error and warning lines, most specific first; ``guarded``:
+    without the generic ones that do not stand alone."""
     numbered = paste_lines(trace)
     hits = catalogue_hits([text for text, _ in numbered])
     placed = [
         dataclasses.replace(hit, line=numbered[hit.line - 1][1] if 0 < hit.line <= len(numbered) else hit.line)
         for hit in hits
     ]
-    return [answer for answer in placed if stands_alone(answer, trace)]
+    return placed if not guarded else [answer for answer in placed if stands_alone(answer, trace)]
 
 
 def explicit_links(index: KbIndex) -> dict[str, tuple[str, ...]]:
@@ -97,17 +106,6 @@ def explicit_links(index: KbIndex) -> dict[str, tuple[str, ...]]:
             if message.catalogue and entry_id not in links.get(message.catalogue, []):
                 links.setdefault(message.catalogue, []).append(entry_id)
     return {key: tuple(value) for key, value in links.items()}
-
-
-def filled_lines(template: str, exception: str, kind: str) -> list[str]:
-    """The message as a paste would show it, once per ``LINK_FILLS`` value in every placeholder."""
-    from .catalogue import PLACEHOLDER
-
-    out = []
-    for value in LINK_FILLS:
-        text = " ".join(template.replace(PLACEHOLDER, value).split())
-        out.append(text if kind == "log" else f"{exception}: {text}")
-    return out
 
 
 def pattern_links(answer_id: str, index: KbIndex) -> tuple[str, ...]:
@@ -134,12 +132,28 @@ def _pattern_links(answer_id: str, index: KbIndex) -> tuple[str, ...]:
         return ()
     record = book.records[n]
     found: set[str] = set()
-    for kind, exception, *_rest in record["sites"]:
-        for line in filled_lines(str(record["t"]), str(exception), str(kind)):
-            for candidate in regex_candidates(parse(line), (), plan=index.regex_plan):
+    messages = [" ".join(str(record["t"]).replace(PLACEHOLDER, value).split()) for value in LINK_FILLS]
+    seen = " ".join(messages).lower()
+    # the patterns whose required literal occurs in some filling (one pass over the plan, not five)
+    plan = [item for item in index.regex_plan if item[0] is None or item[0] in seen]
+    for kind, exception in sorted({(str(site[0]), str(site[1])) for site in record["sites"]}):
+        for message in messages:
+            for candidate in regex_candidates(message_trace(message, exception, kind), (), plan=plan):
                 if candidate.score >= EXCEPTION_HIT:
                     found.add(candidate.entry_id)
     return tuple(sorted(found))
+
+
+def message_trace(message: str, exception: str, kind: str) -> Trace:
+    """The trace a paste of just this message parses to (built directly: parsing 14,000 lines costs)."""
+    if kind == "raise":
+        line = f"{exception}: {message}"
+        block = ExceptionBlock(exception, message, line=1)
+        return Trace(raw=line, text=line, normalised=line, exceptions=(block,), line_map=(1,))
+    category = exception if kind == "warn" else "warning"
+    return Trace(
+        raw=message, text=message, normalised=message, warnings=(WarningLine(category, message, 1),), line_map=(1,)
+    )
 
 
 def linked_entries(answer_id: str, index: KbIndex) -> tuple[str, ...]:
@@ -156,11 +170,51 @@ def source_findings(
     """Each source answer with its version note (the user's versions, else the paste's) and its links."""
     known = {**trace.versions, **(versions or {})}
     found = []
-    for answer in source_answers(trace):
+    for answer in source_answers(trace, guarded=False):
+        whole = is_whole_message(answer, trace)
+        if not (stands_alone(answer, trace) or (whole and names_identifier(answer.message))):
+            if whole:
+                found.append(SourceFinding(answer, shown=False, whole=True))
+            continue
         installed = known.get(answer.package)
         note = version_verdict(answer, installed).text if installed else None
-        found.append(SourceFinding(answer, note, linked_entries(answer.id, index)))
+        found.append(SourceFinding(answer, note, linked_entries(answer.id, index), whole=whole))
     return found
+
+
+_IDENTIFIER = re.compile(r"`[^`]+`|\b\w*[a-z][A-Z]\w*\b|\b[A-Za-z]\w*_\w+\b")
+
+
+def names_identifier(template: str) -> bool:
+    """Whether the template's own text names code (``use_cache``, ``svd_mode``, ``VeLoRA``): a short
+    message that does is still one library's, where "Not supported" or "'{…}' object has no attribute
+    '{…}'" could be anyone's."""
+    return _IDENTIFIER.search(template.replace(PLACEHOLDER, " ")) is not None
+
+
+def is_whole_message(answer: SourceAnswer, trace: Trace) -> bool:
+    """Whether the template matches the whole message of the exception or warning on its line."""
+    book = load_catalogue()
+    n = book.by_id.get(answer.id)
+    if n is None:
+        return False
+    messages = [b.message for b in trace.exceptions if b.line == answer.line]
+    messages += [w.message for w in trace.warnings if w.line == answer.line]
+    if not trace.exceptions and not trace.warnings:
+        messages = [text for i, text in enumerate(trace.text_lines) if trace.original_line(i) == answer.line]
+    whole = _whole_pattern(str(book.records[n]["re"]))
+    try:
+        return any(whole.fullmatch(m.strip(), timeout=SEARCH_TIMEOUT) for m in messages if m.strip())
+    except TimeoutError:
+        return False
+
+
+@functools.lru_cache(maxsize=256)
+def _whole_pattern(pattern: str) -> Any:
+    """A template's full regex (``Catalogue.pattern`` drops placeholders at the ends: spans differ there)."""
+    import regex
+
+    return regex.compile(pattern)
 
 
 def catalogue_candidates(findings: Sequence[SourceFinding]) -> list[Candidate]:
@@ -177,13 +231,15 @@ def catalogue_candidates(findings: Sequence[SourceFinding]) -> list[Candidate]:
 
 def answers_the_error(findings: Sequence[SourceFinding], trace: Trace) -> bool:
     """Whether a source answer explains the failure: it sits on an exception's line, or the paste has
-    no exception (a warning or a logged line is then the whole story)."""
-    if not findings:
+    no exception (a warning or a logged line is then the whole story). A generic template not shown
+    counts when it is the whole message: the line is that library message, whatever else it resembles."""
+    counted = [f for f in findings if f.shown or f.whole]
+    if not counted:
         return False
     if not trace.exceptions:
         return True
     error_lines = {block.line + n for block in trace.exceptions for n in range(block.headline.count("\n") + 1)}
-    return any(f.answer.line in error_lines for f in findings)
+    return any(f.answer.line in error_lines for f in counted)
 
 
 def raised_on_final_line(answer: SourceAnswer, trace: Trace) -> bool:
