@@ -50,7 +50,7 @@ class SourceFinding:
     linked: tuple[str, ...] = ()
     # False for a generic template with no frame of its package (``stands_alone``) that is not the
     # whole message naming code (``names_identifier``): not shown, and it links no entry; it still
-    # marks a line as a library message when it is that whole message.
+    # marks a one-line paste as a library message when it is that whole message.
     shown: bool = True
     whole: bool = False  # the template matches the whole error or warning message on its line
 
@@ -73,6 +73,11 @@ def paste_lines(trace: Trace) -> list[tuple[str, int]]:
     if found:
         return sorted(found, key=lambda item: item[1])
     return [(text, trace.original_line(n)) for n, text in enumerate(trace.text_lines)]
+
+
+def has_frames(trace: Trace) -> bool:
+    """Whether the paste shows any stack frame (a traceback, not just an error line)."""
+    return bool(trace.unfinished_frames) or any(block.frames for block in trace.exceptions)
 
 
 def stands_alone(answer: SourceAnswer, trace: Trace) -> bool:
@@ -173,7 +178,9 @@ def source_findings(
     for answer in source_answers(trace, guarded=False):
         whole = is_whole_message(answer, trace)
         if not (stands_alone(answer, trace) or (whole and names_identifier(answer.message))):
-            if whole:
+            if whole and not has_frames(trace):
+                # A one-line paste of a generic library message: similarity alone must not name an entry.
+                # Under a traceback whose frames never enter the package, the message came from elsewhere.
                 found.append(SourceFinding(answer, shown=False, whole=True))
             continue
         installed = known.get(answer.package)

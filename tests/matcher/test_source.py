@@ -193,3 +193,54 @@ def test_affects_and_fixed_in_agree_with_the_releases_of_linked_messages() -> No
             if fixed and first[:depth] >= version_key(fixed)[:depth]:
                 disagreements.append(f"{entry_id}: fixed_in {package} {fixed}; {record['id']} from {first}")
     assert not disagreements, disagreements
+
+
+def test_a_generic_whole_message_under_foreign_frames_leaves_similarity_be() -> None:
+    from peft_why.matcher.parse import parse
+    from peft_why.matcher.source import answers_the_error, source_findings
+
+    _kb, index = get_kb()
+    line = "AttributeError: 'Linear' object has no attribute 'weight_x'"
+    one_line = source_findings(parse(line), index)
+    assert one_line and not one_line[0].shown and answers_the_error(one_line, parse(line))
+    traced = (
+        "Traceback (most recent call last):\n"
+        '  File "/home/u/.venv/lib/python3.11/site-packages/torch/nn/modules/module.py", line 1, in __getattr__\n'
+        "    raise AttributeError(name)\n"
+        f"{line}\n"
+    )
+    assert source_findings(parse(traced), index) == []
+
+
+def test_match_json_rows_carry_source_answers_in_the_documented_schema(tmp_path: Path) -> None:
+    import json
+
+    import jsonschema
+    from click.testing import CliRunner
+
+    from peft_why.cli.main import cli
+
+    paste = tmp_path / "warning.txt"
+    paste.write_text(UNLINKED + "\n", encoding="utf-8")
+    done = CliRunner().invoke(cli, ["match", "--json", str(paste)])
+    assert done.exit_code == 1  # no curated entry: the source answer does not make it "matched"
+    row = json.loads(done.output)
+    assert row["status"] == "no-match" and row["matches"] == []
+    assert row["source_answers"][0]["file"] == "peft/tuners/lora/config.py"
+    schema = json.loads((ROOT / "docs" / "schema" / "match-result.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(row, schema)
+    text = CliRunner().invoke(cli, ["match", str(paste)])
+    assert "From the source, not a curated diagnosis" in text.output and "LoraConfig.__post_init__" in text.output
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_explain_a_source_id(fmt: str) -> None:
+    from click.testing import CliRunner
+
+    from peft_why.cli.main import cli
+
+    done = CliRunner().invoke(cli, ["explain", "src:peft:ef6bf022", "--format", fmt])
+    assert done.exit_code == 0, done.output
+    assert "BaseTuner.inject_adapter" in done.output
+    missing = CliRunner().invoke(cli, ["explain", "src:peft:00000000", "--format", fmt])
+    assert missing.exit_code == 2 and "no catalogue message" in missing.output and "Traceback" not in missing.output
