@@ -244,3 +244,22 @@ def test_explain_a_source_id(fmt: str) -> None:
     assert "BaseTuner.inject_adapter" in done.output
     missing = CliRunner().invoke(cli, ["explain", "src:peft:00000000", "--format", fmt])
     assert missing.exit_code == 2 and "no catalogue message" in missing.output and "Traceback" not in missing.output
+
+
+def test_the_hook_prints_a_short_source_block_when_no_entry_matches(capsys: pytest.CaptureFixture[str]) -> None:
+    import peft_why
+    import peft_why.hook
+
+    peft_why.install()
+    try:
+        try:
+            raise ValueError(UNLINKED.removeprefix("UserWarning: "))
+        except ValueError as exc:
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+    finally:
+        peft_why.uninstall()
+    assert not peft_why.hook.is_installed()
+    err = capsys.readouterr().err
+    block = err[err.index("from the source, not a curated diagnosis") :]
+    assert "LoraConfig.__post_init__" in block and "peft-why explain src:peft:014004ae" in block
+    assert len(block.strip().splitlines()) <= 4
