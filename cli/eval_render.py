@@ -95,7 +95,10 @@ def render_plain(report: dict[str, Any]) -> list[str]:
     variants = report["variants"]
     out = header(report)
     if report["cache_mismatch"]:
-        out.append(f"WARNING: cached stage scores disagree with diagnose.rank on {', '.join(report['cache_mismatch'])}")
+        out.append(
+            "WARNING: cached stage scores disagree with diagnose.paste_diagnosis on "
+            + ", ".join(report["cache_mismatch"])
+        )
     out += sliced(report, variants[0]["rows"], "fused (production)")
     out += ["", "variants: a stage alone (own scores, no calibration); -stage: fused without it; floor: MiniLM search"]
     overall = [{**r, "variant": v["name"]} for v in variants for r in v["rows"] if r["by"] == "all"]
@@ -107,6 +110,7 @@ def render_plain(report: dict[str, Any]) -> list[str]:
     elif report.get("floor_note"):
         out.append(f"floor row skipped: {report['floor_note']}")
     out += reliability_lines(report["reliability"], "reliability (fused top-1 score before abstention -> right)")
+    out += source_lines(report.get("source_answers", {}))
     if "against" in report:
         out += against_lines(report["against"])
     out += ["", "misses (stage tops: what each stage alone put first; . = the target, - = nothing)"]
@@ -115,6 +119,19 @@ def render_plain(report: dict[str, Any]) -> list[str]:
         tops = " ".join(f"{s[:3]}:{stage_top(t, miss['target'])}" for s, t in miss["stage_top1"].items())
         facets = f"{miss['part']:<5} {miss['group']:<5} {miss['kind']:<10} {miss['lang']}"
         out.append(f"  {miss['case']:<8} {facets}  want {miss['target'] or 'abstain'}  got {got}  [{tops}]")
+    return out
+
+
+def source_lines(counts: dict[str, dict[str, int]]) -> list[str]:
+    """Answers from the source per group: an abstention for the scores above, counted here on their own."""
+    if not counts:
+        return []
+    out = ["", "answers from the source (not in matches: scored above as abstentions)"]
+    for group, row in counts.items():
+        out.append(
+            f"  {group:<6}{row['source_answer']:>3} of {row['cases']:>3} cases got one;"
+            f" {row['right_raise_site']} name the raise site of the error line itself"
+        )
     return out
 
 

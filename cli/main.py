@@ -264,7 +264,7 @@ def _match_one(
     debug: bool,
     versions: dict[str, str] | None = None,
 ) -> MatchResult:
-    from peft_why.matcher.diagnose import diagnose_text
+    from peft_why.matcher.diagnose import diagnose_paste
     from peft_why.matcher.parse import parse
     from peft_why.redact import redact, redact_tree
 
@@ -274,7 +274,8 @@ def _match_one(
         click.echo(f"peft-why: {error}", err=True)
         return MatchResult(name, "error", error=error)
     try:
-        diagnoses = diagnose_text(text, top=top, stages=stages, kb_dirs=kb_dirs, versions=versions)
+        pasted = diagnose_paste(text, top=top, stages=stages, kb_dirs=kb_dirs, versions=versions)
+        diagnoses = pasted.diagnoses
         # --debug-trace echoes the paste: parse the redacted text (the normalised copy masks digits, which
         # would hide a token's shape from the redactor), then redact what parsing derived from it
         trace = redact_tree(parse(redact(text)).to_dict()) if debug_trace else None
@@ -285,7 +286,8 @@ def _match_one(
         click.echo(f"peft-why: {message} (rerun with --debug for details)", err=True)
         return MatchResult(name, "error", error=message)
     found = tuple(redacted_diagnosis(d) for d in diagnoses)
-    return MatchResult(name, "matched" if diagnoses else "no-match", found, trace=trace)
+    answers = tuple(f.to_dict() for f in pasted.source_answers)  # catalogue text, not the paste's: no redaction
+    return MatchResult(name, "matched" if diagnoses else "no-match", found, trace=trace, source_answers=answers)
 
 
 @cli.command("explain")
@@ -300,6 +302,9 @@ def explain_command(entry_id: str, fmt: str, kb_dirs: tuple[str, ...]) -> None:
 
     from .explain import entry_markdown
 
+    if entry_id.startswith("src:"):
+        _explain_source(entry_id, fmt)
+        return
     entries = _load_entries(kb_dirs)
     entry = entries.get(entry_id)
     if entry is None:
@@ -316,6 +321,26 @@ def explain_command(entry_id: str, fmt: str, kb_dirs: tuple[str, ...]) -> None:
         from .render import make_console, print_markdown
 
         print_markdown(make_console(sys.stdout), entry_markdown(entry))
+
+
+def _explain_source(source_id: str, fmt: str) -> None:
+    """``explain src:<package>:<hex>``: a catalogue message, from the source, not a curated entry."""
+    from peft_why.matcher.catalogue import UnknownSourceId
+    from peft_why.matcher.diagnose import installed_versions
+    from peft_why.matcher.source import source_document, source_markdown
+
+    try:
+        data = source_document(source_id, installed_versions())
+    except UnknownSourceId:
+        raise PeftWhyError(f"no catalogue message {source_id!r} (ids look like src:peft:0a1b2c3d)") from None
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    elif fmt == "markdown":
+        click.echo(source_markdown(data))
+    else:
+        from .render import make_console, print_markdown
+
+        print_markdown(make_console(sys.stdout), source_markdown(data))
 
 
 @cli.group("kb")

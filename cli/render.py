@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from peft_why.answer import CLOSE_RUNNER_UP as CLOSE_RUNNER_UP  # re-exported: one margin for hook and CLI
@@ -53,7 +53,12 @@ def render_markdown(result: MatchResult, entries: dict[str, Entry], out: IO[str]
     if result.status == "error":
         out.write(f"Error: {result.error}\n\n")
         return
+    if result.source_answers:
+        body = "\n".join(source_block(result.source_answers))
+        out.write(f"**{SOURCE_LABEL}:**\n\n```text\n{body}\n```\n\n")
     if not result.diagnoses:
+        if result.source_answers:
+            return
         out.write("No known PEFT failure matches this paste.\n\n")
         link = paste_link(paste)
         if link:
@@ -77,6 +82,31 @@ def render_markdown(result: MatchResult, entries: dict[str, Entry], out: IO[str]
         if link:
             out.write(f"   {link}\n")
     out.write("\n")
+
+
+SOURCE_SHOWN = 2  # source answers printed in text and markdown (JSON carries them all)
+SOURCE_LABEL = "From the source, not a curated diagnosis"
+
+
+def source_block(answers: tuple[dict[str, Any], ...]) -> list[str]:
+    """Plain lines for the answers from the source: the message, where it is raised, when, the version note.
+
+    Short on purpose: ``peft-why explain <id>`` has the rest (every site, the releases read).
+    """
+    lines: list[str] = []
+    for answer in answers[:SOURCE_SHOWN]:
+        verb = {"raise": "raised", "warn": "warned", "log": "logged"}.get(str(answer.get("kind")), "emitted")
+        lines.append(f"{answer['exception']}: {answer['message']}" if answer.get("exception") else answer["message"])
+        lines.append(
+            f"  {verb} in {answer['package']} {answer['file']}, {answer['function']}"
+            f" ({answer['first']} … {answer['last']})"
+        )
+        if answer.get("condition"):
+            lines.append(f"  when: {answer['condition']}")
+        if answer.get("version_note"):
+            lines.append(f"  your version: {answer['version_note']}")
+        lines.append(f"  more: peft-why explain {answer['id']}")
+    return lines
 
 
 def finding_line(diagnosis: Diagnosis) -> str | None:
@@ -109,7 +139,15 @@ def render_text(
     if result.status == "error":
         console.print(Text(f"error: {result.error}", style="red"))
         return
+    if result.source_answers:
+        console.print(Text(f"{SOURCE_LABEL}:", style="bold"))
+        for line in source_block(result.source_answers):
+            console.print(Text(line), soft_wrap=True)
+        console.print()
     if not result.diagnoses:
+        if result.source_answers:
+            console.print("No curated KB entry matches this paste.")
+            return
         console.print("No known PEFT failure matches this paste.")
         link = paste_link(paste)
         if link:

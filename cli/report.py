@@ -26,6 +26,9 @@ class MatchResult:
     error: str | None = None
     trace: dict[str, Any] | None = field(default=None, compare=False)
     verification: dict[str, Any] | None = field(default=None, compare=False)
+    # Answers from the source (matcher/source.py): library messages the paste shows, beside the
+    # curated ``matches`` -- never counted in ``status`` or the exit code.
+    source_answers: tuple[dict[str, Any], ...] = field(default=(), compare=False)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -34,6 +37,7 @@ class MatchResult:
             "status": self.status,
             "error": self.error,
             "matches": [d.to_dict() for d in self.diagnoses],
+            "source_answers": list(self.source_answers),
         }
         if self.trace is not None:
             data["trace"] = self.trace

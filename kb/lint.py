@@ -7,6 +7,8 @@ JavaScript ``RegExp`` (the docs site runs them), checked with Node in one batch.
 
 from __future__ import annotations
 
+import functools
+import gzip
 import json
 import os
 import shutil
@@ -63,6 +65,7 @@ def lint(
         report.problems.extend(_check_problems(loaded.path, entry_id, loaded.entry.verify, loaded.positions))
         report.problems.extend(_repro_problems(loaded.path, loaded.entry, loaded.positions))
         report.problems.extend(machine_path_problems(loaded.path, entry_id, loaded.positions))
+        report.problems.extend(catalogue_problems(loaded.path, loaded.entry, loaded.positions))
     report.patterns = len(located)
     if javascript:
         js_problems, notice = javascript_problems(located)
@@ -74,6 +77,39 @@ def lint(
             report.notices.append(notice)
     report.problems.sort(key=lambda p: (p.path, p.line, p.col))
     return report
+
+
+CATALOGUE_PATH = Path(__file__).resolve().parent / "data" / "catalogue.json.gz"
+
+
+@functools.lru_cache(maxsize=2)
+def catalogue_ids(path: Path = CATALOGUE_PATH) -> frozenset[str] | None:
+    """The message ids of the shipped catalogue (None when it cannot be read).
+
+    Read here, not through ``matcher.catalogue``: imports flow cli -> matcher -> kb.
+    """
+    try:
+        document = json.loads(gzip.decompress(path.read_bytes()).decode("utf-8"))
+        return frozenset(str(record["id"]) for record in document["messages"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def catalogue_problems(path: str, entry: Entry, positions: dict[Loc, tuple[int, int]]) -> list[Problem]:
+    """A ``messages[].catalogue`` id the shipped catalogue lacks (a typo, or a message since rebuilt away)."""
+    named = [(n, m.catalogue) for n, m in enumerate(entry.messages) if m.catalogue]
+    if not named:
+        return []
+    known = catalogue_ids()
+    out = []
+    for index, source_id in named:
+        if known is None or source_id not in known:
+            line, col = position(positions, ("messages", index, "catalogue"))
+            why = (
+                "the catalogue (kb/data/catalogue.json.gz) cannot be read" if known is None else "not in the catalogue"
+            )
+            out.append(Problem(path, line, col, entry.id, f"messages[{index}].catalogue", f"{source_id}: {why}"))
+    return out
 
 
 def on_ci() -> bool:

@@ -12,6 +12,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,9 +27,10 @@ from .types import STAGES, Candidate, Diagnosis
 
 if TYPE_CHECKING:
     from peft_why.kb.checks._core import Finding
-    from peft_why.kb.model import KnowledgeBase
+    from peft_why.kb.model import Entry, KnowledgeBase
 
     from .semantic import VectorIndex
+    from .source import SourceFinding
 
 # Stages this release implements; the others are accepted names that contribute nothing yet.
 IMPLEMENTED_STAGES: tuple[str, ...] = STAGES
@@ -37,6 +39,9 @@ IMPLEMENTED_STAGES: tuple[str, ...] = STAGES
 SETTLED_AT = 1.0
 # One time budget for all symptom patterns on one paste (the regex module enforces it per search).
 REGEX_BUDGET_S = 1.0
+# How much a catalogue link weighs in ``fuse``: as much as a symptom pattern (it names the very
+# message the entry is about). Kept beside, not inside, DEFAULT_WEIGHTS (a calibrated, hashed set).
+CATALOGUE_WEIGHT = 0.92
 
 
 @functools.lru_cache(maxsize=8)
@@ -184,6 +189,96 @@ def rank(
     return fuse(found, index.entries, DEFAULT_WEIGHTS, threshold=threshold)
 
 
+@dataclass(frozen=True)
+class PasteDiagnosis:
+    """What a paste comes to: curated diagnoses (best first) and, beside them, answers from the source.
+
+    ``source_answers`` is filled only when no curated symptom pattern fires: the paste shows a
+    catalogued library message (``matcher/source.py``). A diagnosis then stands only with
+    ``catalogue`` evidence (an entry linked to that message); similarity alone names none.
+    """
+
+    diagnoses: tuple[Diagnosis, ...] = ()
+    source_answers: tuple[SourceFinding, ...] = field(default=())
+
+
+def diagnose_paste(
+    text: str,
+    *,
+    top: int = 3,
+    stages: Sequence[str] | None = None,
+    kb_dirs: Sequence[str] = (),
+    versions: Mapping[str, str] | None = None,
+) -> PasteDiagnosis:
+    """``diagnose_text`` plus the answers from the source (the catalogue of library messages)."""
+    chosen = parse_stages(stages)
+    _kb, index = get_kb(kb_dirs)
+    found = paste_diagnosis(parse(text), index, stages=chosen, vectors=lambda: get_vectors(kb_dirs), versions=versions)
+    return PasteDiagnosis(found.diagnoses[: max(0, top)], found.source_answers)
+
+
+def paste_diagnosis(
+    trace: Trace,
+    index: KbIndex,
+    *,
+    stages: Sequence[str] = STAGES,
+    vectors: Callable[[], VectorIndex | None] | None = None,
+    versions: Mapping[str, str] | None = None,
+) -> PasteDiagnosis:
+    """The production path on a parsed paste: the stages, then the catalogue when no pattern fired."""
+    found = stage_candidates(trace, index, stages=stages, vectors=vectors, versions=versions)
+    findings = source_lookup(trace, index, found, stages=stages, versions=versions)
+    if not findings:
+        return PasteDiagnosis(tuple(fuse(found, index.entries, DEFAULT_WEIGHTS)))
+    from .source import answers_the_error
+
+    ranked = with_sources(found, findings, answers_the_error(findings, trace), index.entries)
+    return PasteDiagnosis(tuple(ranked), tuple(f for f in findings if f.shown))
+
+
+def source_lookup(
+    trace: Trace,
+    index: KbIndex,
+    found: Mapping[str, Sequence[Candidate]],
+    *,
+    stages: Sequence[str] = STAGES,
+    versions: Mapping[str, str] | None = None,
+) -> list[SourceFinding]:
+    """The source answers of a paste no curated pattern fired on (none, unloaded, when one did)."""
+    if found.get("regex") or "regex" not in stages:
+        # A curated pattern fired (or patterns were switched off): the catalogue is not even loaded.
+        return []
+    from .source import source_findings
+
+    return source_findings(trace, index, versions)
+
+
+def with_sources(
+    found: Mapping[str, Sequence[Candidate]],
+    findings: Sequence[SourceFinding],
+    answers_error: bool,
+    entries: Mapping[str, Entry],
+    *,
+    weights: Mapping[str, float] = DEFAULT_WEIGHTS,
+    threshold: float = ABSTAIN_BELOW,
+    calibration: tuple[float, float] | None = None,
+) -> list[Diagnosis]:
+    """Fuse with ``catalogue`` evidence for the entries linked to the source answers.
+
+    When a source answer explains the error (``answers_error``), a curated entry stands only when
+    linked to it: lexical, fuzzy or semantic similarity alone names none.
+    """
+    from .fuse import CALIBRATION
+    from .source import catalogue_candidates
+
+    stages = {**found, "catalogue": catalogue_candidates(findings)}
+    weighted = {**weights, "catalogue": CATALOGUE_WEIGHT}
+    ranked = fuse(stages, entries, weighted, threshold=threshold, calibration=calibration or CALIBRATION)
+    if answers_error:
+        ranked = [d for d in ranked if any(e.stage == "catalogue" for e in d.evidence)]
+    return ranked
+
+
 def diagnose_text(
     text: str,
     *,
@@ -197,11 +292,9 @@ def diagnose_text(
     Returns at most ``top`` diagnoses, best first; an empty list means no known
     entry fits (the matcher abstains rather than guess). ``versions`` (package ->
     version) are the user's, when known; else those the paste shows are used.
+    ``diagnose_paste`` returns the same diagnoses plus the answers from the source.
     """
-    chosen = parse_stages(stages)
-    _kb, index = get_kb(kb_dirs)
-    found = rank(parse(text), index, stages=chosen, vectors=lambda: get_vectors(kb_dirs), versions=versions)
-    return found[: max(0, top)]
+    return list(diagnose_paste(text, top=top, stages=stages, kb_dirs=kb_dirs, versions=versions).diagnoses)
 
 
 def diagnose_exception(
@@ -219,8 +312,7 @@ def diagnose_exception(
     (``kb.checks._live``); each diagnosis whose check ran carries ``verification``, and the list is
     re-ranked by verdict (``matcher.verification``).
     """
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    found = diagnose_text(text, top=top, stages=stages, kb_dirs=kb_dirs, versions=installed_versions())
+    found = list(exception_paste(exc, top=top, stages=stages, kb_dirs=kb_dirs).diagnoses)
     if not (verify and found):
         return found
     from peft_why.kb.checks._live import verify_from_frames
@@ -232,6 +324,19 @@ def diagnose_exception(
     checks = {d.id: entry_check(d.id, kb_dirs) for d in reach}
     _objects, findings = verify_from_frames(exc, list(checks), checks=checks)
     return with_verification(found, {entry: f.to_dict() for entry, f in findings.items()})
+
+
+def exception_paste(
+    exc: BaseException,
+    *,
+    top: int = 3,
+    stages: Sequence[str] | None = None,
+    kb_dirs: Sequence[str] = (),
+) -> PasteDiagnosis:
+    """A live exception as ``diagnose_paste`` sees it (chained causes included), with this process's
+    installed versions: the hook prints the source answers when no curated entry matches."""
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return diagnose_paste(text, top=top, stages=stages, kb_dirs=kb_dirs, versions=installed_versions())
 
 
 def interpreter_versions(python: str) -> dict[str, str]:

@@ -11,15 +11,17 @@ into the part the matcher was tuned on and the fresh part, and sliced by kind an
 Every stage's candidates are computed once per case (``stage_cache``); the variants
 (each stage alone, the fused matcher minus one stage, cross-validated fits in
 ``crossval``) are re-fused from that cache. The production ranking itself comes from
-``diagnose.rank``, the path users run, and the cache is checked against it. Installed
-package versions are never consulted: only what the pastes themselves reveal.
+``diagnose.paste_diagnosis``, the path users run (the catalogue path included), and the cache
+is checked against it. Installed package versions are never consulted: only what the pastes themselves reveal.
 
 JSON (``peft-why eval --json``), fields in this order: ``cases``, ``split``, ``parts``
 (part -> cases, first, last), ``groups``, ``unknown_labels``, ``tail_classes`` (class ->
 entry or null), ``tail_map_unknown``, ``cache_mismatch`` (cases where the cache disagrees with
 ``rank``: should be empty), ``variants`` (each ``{name, kind: fused|alone|minus|floor, stages,
 rows}``; a row is ``{part, by, value, cases}`` plus the metrics of ``metrics.summarise``),
-``reliability``, ``misses`` and ``outcomes`` (each case's production answer, for ``compare``).
+``reliability``, ``misses``, ``outcomes`` (each case's production answer, for ``compare``) and
+``source_answers`` (per group: cases, cases with an answer from the source, right raise sites; a
+source answer is an abstention for the curated scores).
 ``--cv`` replaces the last five with ``cv`` (``crossval``).
 """
 
@@ -30,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .diagnose import SETTLED_AT, get_kb, get_vectors, rank, stage_candidates
+from .diagnose import SETTLED_AT, get_kb, get_vectors, paste_diagnosis, source_lookup, stage_candidates, with_sources
 from .fuse import ABSTAIN_BELOW, CALIBRATION, DEFAULT_WEIGHTS, HIGH, IDENTITY, fuse
 from .index import KbIndex
 from .metrics import Facets, Outcome, natural_key, part_of, reliability, slice_rows
@@ -39,6 +41,7 @@ from .types import STAGES, Candidate, Diagnosis
 
 if TYPE_CHECKING:
     from .semantic import VectorIndex
+    from .source import SourceFinding
 
 NONE = "none"
 TAIL_PREFIX = "tail:"
@@ -150,6 +153,10 @@ class CachedCase:
     target: str | None
     # Every stage, semantic included even where a regex hit settles the paste (``restrict`` drops it).
     found: Mapping[str, Sequence[Candidate]]
+    # Answers from the source (no curated pattern fired and the paste shows a catalogued message).
+    sources: tuple[SourceFinding, ...] = ()
+    answers_error: bool = False  # a source answer sits on the error line (similarity alone then names nothing)
+    right_site: bool = False  # the paste's own final error line holds the first answer's message
 
 
 def stage_cache(
@@ -170,7 +177,15 @@ def stage_cache(
             found = {**found, **alone}
         target = target_of(case.label, tail_map, index.entries)
         facets = Facets(part_of(case.case, split), group_of(case.label, target), case.kind, case.lang)
-        cached.append(CachedCase(case, facets, target, found))
+        sources = tuple(source_lookup(trace, index, found))
+        answers_error, right_site = False, False
+        if sources:
+            from .source import answers_the_error, raised_on_final_line
+
+            answers_error = answers_the_error(sources, trace)
+            shown = [f for f in sources if f.shown]
+            right_site = bool(shown) and raised_on_final_line(shown[0].answer, trace)
+        cached.append(CachedCase(case, facets, target, found, sources, answers_error, right_site))
     return cached
 
 
@@ -246,7 +261,23 @@ def outcome_of(cached: CachedCase, answers: Sequence[Diagnosis], high: float) ->
 def answer(cached: CachedCase, setting: Setting, entries: Mapping[str, Any]) -> list[Diagnosis]:
     """The ranked answers under ``setting`` (after abstention)."""
     found = restrict(cached.found, setting.stages)
+    if with_catalogue(cached, setting):
+        return with_sources(
+            found,
+            cached.sources,
+            cached.answers_error,
+            entries,
+            weights=setting.weights,
+            threshold=setting.threshold,
+            calibration=setting.calibration,
+        )
     return fuse(found, entries, setting.weights, threshold=setting.threshold, calibration=setting.calibration)
+
+
+def with_catalogue(cached: CachedCase, setting: Setting) -> bool:
+    """Whether the catalogue path applies: the production matcher and its minus-one variants, as
+    ``diagnose`` does (a stage alone is measured alone)."""
+    return bool(cached.sources) and "regex" in setting.stages and len(setting.stages) > 1
 
 
 def top_before_abstention(
@@ -254,7 +285,18 @@ def top_before_abstention(
 ) -> tuple[float, bool] | None:
     """The top-1 score with no abstention line and whether it is right (the reliability table's input)."""
     found = restrict(cached.found, setting.stages)
-    ranked = fuse(found, entries, setting.weights, threshold=0.0, calibration=setting.calibration)
+    if with_catalogue(cached, setting):
+        ranked = with_sources(
+            found,
+            cached.sources,
+            cached.answers_error,
+            entries,
+            weights=setting.weights,
+            threshold=0.0,
+            calibration=setting.calibration,
+        )
+    else:
+        ranked = fuse(found, entries, setting.weights, threshold=0.0, calibration=setting.calibration)
     if not ranked:
         return None
     return ranked[0].score, cached.target is not None and ranked[0].id == cached.target
@@ -312,7 +354,7 @@ def evaluate(
     index, vectors, tail_map, cache = prepare(cases, index=index, vectors=vectors, tail_map=tail_map, split=split)
     entries = index.entries
     # The production answers come from the path users run; the cache must reproduce them.
-    fused = [rank(parse(c.case.text), index, vectors=vectors) for c in cache]
+    fused = [list(paste_diagnosis(parse(c.case.text), index, vectors=vectors).diagnoses) for c in cache]
     mismatch = [
         c.case.case
         for c, answers in zip(cache, fused)
@@ -341,12 +383,30 @@ def evaluate(
         "reliability": reliability([t for t in tops if t is not None]),
         "misses": misses(cache, fused, entries),
         "outcomes": [case_row(c, o) for c, o in zip(cache, fused_outcomes)],
+        "source_answers": source_summary(cache),
     }
+
+
+def source_summary(cache: Sequence[CachedCase]) -> dict[str, dict[str, int]]:
+    """Per group (known / tail / none): cases, how many got an answer from the source, and how many of
+    those name the right raise site (the case's own final error line holds the message's text).
+
+    For curated scoring a source answer is an abstention (it is not in ``matches``); this is its own count.
+    """
+    out: dict[str, dict[str, int]] = {}
+    for group in ("known", "tail", "none"):
+        rows = [c for c in cache if c.facets.group == group]
+        out[group] = {
+            "cases": len(rows),
+            "source_answer": sum(1 for c in rows if any(f.shown for f in c.sources)),
+            "right_raise_site": sum(1 for c in rows if c.right_site),
+        }
+    return out
 
 
 def case_row(cached: CachedCase, outcome: Outcome) -> dict[str, Any]:
     """One case's production outcome, for comparing two runs case by case (``compare``)."""
-    return {
+    row = {
         "case": cached.case.case,
         "part": cached.facets.part,
         "group": cached.facets.group,
@@ -356,6 +416,9 @@ def case_row(cached: CachedCase, outcome: Outcome) -> dict[str, Any]:
         "high": outcome.high,
         "right": outcome.right,
     }
+    shown = [f.answer.id for f in cached.sources if f.shown]
+    row["source"] = shown[0] if shown else None
+    return row
 
 
 def compare(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .finding import finding_for
-from .types import STAGES, Candidate, Diagnosis, Evidence
+from .types import EVIDENCE_STAGES, Candidate, Diagnosis, Evidence
 
 if TYPE_CHECKING:
     from peft_why.kb.model import Entry
@@ -84,7 +84,7 @@ def fuse(
     Ties: stage priority, then id.
     """
     by_entry: dict[str, list[Candidate]] = {}
-    for stage in STAGES:
+    for stage in EVIDENCE_STAGES:
         for candidate in stages.get(stage, ()):
             by_entry.setdefault(candidate.entry_id, []).append(candidate)
     ranked: list[tuple[float, int, str, Diagnosis]] = []
@@ -104,9 +104,11 @@ def fuse(
             score = max(calibrated(raw, calibration), threshold)
         evidence = tuple(
             Evidence(c.stage, c.detail, c.line, c.score)
-            for c in sorted(candidates, key=lambda c: (-c.score * weights.get(c.stage, 0.0), STAGES.index(c.stage)))
+            for c in sorted(
+                candidates, key=lambda c: (-c.score * weights.get(c.stage, 0.0), EVIDENCE_STAGES.index(c.stage))
+            )
         )
-        best_stage = min(STAGES.index(c.stage) for c in candidates)
+        best_stage = min(EVIDENCE_STAGES.index(c.stage) for c in candidates)
         finding = finding_for(entry.finding, candidates)
         diagnosis = Diagnosis(entry_id, entry.title, score, confidence_of(score), evidence, finding=finding)
         ranked.append((-raw, best_stage, entry_id, diagnosis))

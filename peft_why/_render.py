@@ -16,6 +16,7 @@ from peft_why.answer import CLOSE_RUNNER_UP as CLOSE_RUNNER_UP  # re-exported (p
 from peft_why.answer import Part, answer_parts
 
 if TYPE_CHECKING:
+    from peft_why.matcher.source import SourceFinding
     from peft_why.matcher.types import Diagnosis
 
 BOLD, DIM, GREEN, YELLOW, MAGENTA, RESET = "\x1b[1m", "\x1b[2m", "\x1b[32m", "\x1b[33m", "\x1b[35m", "\x1b[0m"
@@ -54,6 +55,24 @@ def _line(part: Part, *, about: str, color: bool) -> str:
     if label and color:
         label = f"{_LABEL_COLOUR.get(part.kind, DIM)}{label}{reset}"
     return f"{indent}{label}{part.text}"
+
+
+def format_source(finding: SourceFinding, *, color: bool = False) -> str:
+    """The block printed when no curated entry matches but the library's own message is catalogued:
+    where it is raised, under which condition, and whether this process's release has it. Four lines."""
+    answer = finding.answer
+    bold, dim, reset = (BOLD, DIM, RESET) if color else ("",) * 3
+    lines = [
+        "",
+        f"{bold}peft-why{reset} — from the source, not a curated diagnosis:"
+        f" {answer.package} {answer.file}, {answer.function}",
+    ]
+    if answer.condition:
+        lines.append(f"  {dim}when{reset} {answer.condition}")
+    if finding.version_note:
+        lines.append(f"  {dim}your version{reset} {finding.version_note}")
+    lines.append(f"  {dim}More:{reset} peft-why explain {answer.id}")
+    return "\n".join(lines) + "\n"
 
 
 def docs_url(entry_id: str) -> str | None:

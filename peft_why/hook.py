@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from typing import Any, Callable, Optional
 
     from peft_why._warnings import WarningWatcher
-    from peft_why.matcher.types import Diagnosis
+    from peft_why.matcher.diagnose import PasteDiagnosis
 
     ExceptHook = Callable[[type[BaseException], BaseException, Optional[TracebackType]], Any]
 
@@ -200,9 +200,15 @@ class _Hook:
             from peft_why._distributed import first_in_job
             from peft_why._render import format_diagnosis, use_color
 
-            diagnoses = _diagnoses(exc, self.stages)
-            if not (diagnoses or self.report) or not first_in_job(os.environ):
+            pasted = _diagnoses(exc, self.stages)
+            diagnoses = list(pasted.diagnoses)
+            sources = pasted.source_answers
+            if not (diagnoses or sources or self.report) or not first_in_job(os.environ):
                 return  # nothing to say, or another rank of this job already said it
+            if not diagnoses and sources:
+                from peft_why._render import format_source
+
+                _write(format_source(sources[0], color=use_color(sys.stderr)))
             if diagnoses:
                 _write(format_diagnosis(diagnoses, color=use_color(sys.stderr)))
                 if self.verify if self.verify is not None else _env_flag("PEFT_WHY_VERIFY"):
@@ -249,11 +255,10 @@ class _Hook:
         self.ipython_shell = self._ipython_display = None
 
 
-def _diagnoses(exc: BaseException, stages: Sequence[str]) -> list[Diagnosis]:
-    from peft_why.matcher.diagnose import diagnose_exception
+def _diagnoses(exc: BaseException, stages: Sequence[str]) -> PasteDiagnosis:
+    from peft_why.matcher.diagnose import exception_paste
 
-    found: list[Diagnosis] = diagnose_exception(exc, top=3, stages=stages)
-    return found
+    return exception_paste(exc, top=3, stages=stages)
 
 
 def _write(text: str) -> None:

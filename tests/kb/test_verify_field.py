@@ -88,3 +88,13 @@ def test_lint_rejects_a_verify_that_names_no_check(tmp_path: Path) -> None:
     assert [str(p) for p in lint([tmp_path], javascript=False).problems] == [
         f"{path}:10:9: odd-failure: verify: no check named 'no_such_check_here' in kb/checks/"
     ]
+
+
+def test_lint_requires_a_messages_catalogue_id_to_exist_in_the_catalogue(tmp_path: Path) -> None:
+    entries = tmp_path / "kb" / "entries"
+    extra = "messages:\n  - package: peft\n    text: 'not found in the base model'\n    catalogue: src:peft:{id}\n"
+    path = _entry(entries, "linked-failure", extra.format(id="00000000"))
+    problems = [str(p) for p in lint([entries], javascript=False).problems]
+    assert problems == [f"{path}:13:16: linked-failure: messages[0].catalogue: src:peft:00000000: not in the catalogue"]
+    _entry(entries, "linked-failure", extra.format(id="ef6bf022"))
+    assert lint([entries], javascript=False).problems == []

@@ -41,6 +41,7 @@ FIELDS = [
     "reliability",
     "misses",
     "outcomes",
+    "source_answers",
 ]
 METRICS = ["top1", "top3", "mrr", "abstain_ok", "false_abstain", "right", "wrong_high", "high_precision"]
 
@@ -168,6 +169,9 @@ def test_evaluate_scores_tail_and_none_by_abstention_and_reports_every_variant()
     assert report["groups"] == {"known": 1, "tail": 2, "none": 1}
     assert report["tail_classes"] == {"covered": "boom-error", "unmapped": None}
     assert report["cache_mismatch"] == []
+    assert set(report["source_answers"]) == {"known", "tail", "none"}
+    assert report["source_answers"]["known"]["cases"] == 1
+    assert report["source_answers"]["tail"]["cases"] == 2  # a covered tail case stays in the tail group
     names = [v["name"] for v in report["variants"]]
     assert names == ["fused", *STAGES] + [f"-{s}" for s in STAGES]
     rows = {(r["part"], r["by"], r["value"]): r for r in report["variants"][0]["rows"]}
@@ -316,3 +320,22 @@ def test_compare_reports_moved_answers_and_missing_cases() -> None:
     assert diff["broken"] == ["b"]
     assert diff["moved"] == [{"case": "a", "before": "x", "after": "z"}]
     assert (diff["only_before"], diff["only_after"]) == (["c"], ["d"])
+
+
+def test_a_source_answer_is_an_abstention_counted_apart_with_its_raise_site() -> None:
+    library = "UserWarning: `loftq_config` specified but will be ignored when `init_lora_weights` is not 'loftq'."
+    cases = [
+        Case("c1", "none", library, "error-line", "en"),
+        Case("c2", "boom-error", "ValueError: boom happened", "error-line", "en"),
+        Case("c3", "tail:unmapped", f"some log line\n{library}\nValueError: boom happened", "traceback", "en"),
+    ]
+    report = evaluate(cases, index=_index(), tail_map={}, split=None)
+    assert report["cache_mismatch"] == []
+    assert report["source_answers"] == {
+        "known": {"cases": 1, "source_answer": 0, "right_raise_site": 0},  # a pattern fired: no lookup
+        "tail": {"cases": 1, "source_answer": 0, "right_raise_site": 0},
+        "none": {"cases": 1, "source_answer": 1, "right_raise_site": 1},
+    }
+    outcomes = {row["case"]: row for row in report["outcomes"]}
+    assert outcomes["c1"]["top"] is None and outcomes["c1"]["right"]  # abstained in matches
+    assert outcomes["c1"]["source"] == "src:peft:014004ae"
