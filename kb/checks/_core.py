@@ -195,10 +195,15 @@ def lora_layers(model: Any) -> Iterator[tuple[str, Any]]:
 
 def active_adapter_names(model: Any) -> list[str]:
     adapters = getattr(model, "active_adapters", None)
-    if callable(adapters):  # old peft: a method on some classes
-        adapters = adapters()
+    if callable(adapters):  # old peft, and transformers' PeftAdapterMixin: a method
+        try:
+            adapters = adapters()
+        except Exception:  # transformers raises on a model without adapters, or with a peft it deems too old
+            adapters = None
     if adapters is None:
         adapters = getattr(model, "active_adapter", None)
+    if callable(adapters):  # transformers' deprecated active_adapter() method: same failure modes
+        adapters = None
     if isinstance(adapters, str):
         return [adapters]
     return list(adapters or [])
