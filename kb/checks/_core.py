@@ -118,8 +118,12 @@ def sample(items: Iterable[str], limit: int = EVIDENCE_ITEMS) -> list[str]:
 def unwrap(model: Any) -> Any:
     """The model under DDP/DataParallel/DeepSpeed engines, ``torch.compile`` and a Trainer."""
     for _ in range(8):
-        if hasattr(model, "_orig_mod"):
-            model = model._orig_mod
+        modules = getattr(model, "_modules", None)
+        # torch.compile's OptimizedModule holds the model as a submodule ``_orig_mod``. Not hasattr():
+        # a PeftModel forwards unknown attributes to its base, so a PeftModel around a compiled base
+        # would be unwrapped down to the bare base.
+        if isinstance(modules, dict) and "_orig_mod" in modules:
+            model = modules["_orig_mod"]
         elif type(model).__name__ in ("DistributedDataParallel", "DataParallel", "DeepSpeedEngine"):
             model = model.module
         elif not _is_module(model) and _is_module(getattr(model, "model", None)):  # a Trainer
