@@ -36,6 +36,7 @@ FIX = (
 )
 PREFIX = "base_model.model."
 LORA_SUFFIXES = (".lora_A.weight", ".lora_B.weight")
+COMPILED = "_orig_mod"
 
 
 def check(ctx: CheckContext) -> Finding:
@@ -52,7 +53,8 @@ def check(ctx: CheckContext) -> Finding:
     }  # 3-d lora_B is peft 0.2's MergedLinear: legacy-adapter-format
     if not saved:
         return finding(ENTRY, NOT_APPLICABLE, "the saved adapter has no (non-empty) LoRA A/B tensors")
-    modules = dict(base_model_of(unwrap(ctx.model)).named_modules())
+    # ``_orig_mod.`` (torch.compile) is torch-compile-adapter's fault: compare the names without it.
+    modules = {_uncompiled(name): module for name, module in base_model_of(unwrap(ctx.model)).named_modules()}
     missing: list[str] = []
     misfits: list[str] = []
     compared = 0
@@ -95,7 +97,12 @@ def _split(name: str) -> tuple[str, str]:
     module_name, kind = stem.rsplit(".", 1)
     if module_name.startswith(PREFIX):
         module_name = module_name[len(PREFIX) :]
-    return module_name, kind
+    return _uncompiled(module_name), kind
+
+
+def _uncompiled(name: str) -> str:
+    """A module name without torch.compile's ``_orig_mod`` parts."""
+    return ".".join(part for part in name.split(".") if part != COMPILED)
 
 
 def _in_out(layer: Any) -> tuple[int, int] | None:
