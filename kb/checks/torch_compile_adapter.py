@@ -20,6 +20,7 @@ from .api import (
     adapter_weights_path,
     finding,
     is_peft_model,
+    model_precondition,
     sample,
     tensor_shapes,
     unwrap,
@@ -37,6 +38,9 @@ def check(ctx: CheckContext) -> Finding:
     evidence: list[str] = []
     inspected = False
     live: list[str] = []
+    skip = model_precondition(ctx, ENTRY) if ctx.model is not None else None
+    if skip:
+        return skip
     if ctx.model is not None:
         model = unwrap(ctx.model)
         if is_peft_model(model):

@@ -21,6 +21,7 @@ from .api import (
     base_model_of,
     config_value,
     finding,
+    model_precondition,
     peft_configs,
     unwrap,
 )
@@ -42,8 +43,9 @@ TASK_MAPPINGS = {
 
 
 def check(ctx: CheckContext) -> Finding:
-    if ctx.model is None:
-        return finding(ENTRY, NOT_APPLICABLE, "no model to compare the task_type with")
+    skip = model_precondition(ctx, ENTRY)
+    if skip:
+        return skip
     configs = {name: config for name, config in peft_configs(ctx).items() if _task(config)}
     if not configs:
         return finding(ENTRY, NOT_APPLICABLE, "no adapter config with a task_type")
