@@ -118,8 +118,12 @@ def sample(items: Iterable[str], limit: int = EVIDENCE_ITEMS) -> list[str]:
 def unwrap(model: Any) -> Any:
     """The model under DDP/DataParallel/DeepSpeed engines, ``torch.compile`` and a Trainer."""
     for _ in range(8):
-        if hasattr(model, "_orig_mod"):
-            model = model._orig_mod
+        modules = getattr(model, "_modules", None)
+        # torch.compile's OptimizedModule holds the model as a submodule ``_orig_mod``. Not hasattr():
+        # a PeftModel forwards unknown attributes to its base, so a PeftModel around a compiled base
+        # would be unwrapped down to the bare base.
+        if isinstance(modules, dict) and "_orig_mod" in modules:
+            model = modules["_orig_mod"]
         elif type(model).__name__ in ("DistributedDataParallel", "DataParallel", "DeepSpeedEngine"):
             model = model.module
         elif not _is_module(model) and _is_module(getattr(model, "model", None)):  # a Trainer
@@ -195,10 +199,15 @@ def lora_layers(model: Any) -> Iterator[tuple[str, Any]]:
 
 def active_adapter_names(model: Any) -> list[str]:
     adapters = getattr(model, "active_adapters", None)
-    if callable(adapters):  # old peft: a method on some classes
-        adapters = adapters()
+    if callable(adapters):  # old peft, and transformers' PeftAdapterMixin: a method
+        try:
+            adapters = adapters()
+        except Exception:  # transformers raises on a model without adapters, or with a peft it deems too old
+            adapters = None
     if adapters is None:
         adapters = getattr(model, "active_adapter", None)
+    if callable(adapters):  # transformers' deprecated active_adapter() method: same failure modes
+        adapters = None
     if isinstance(adapters, str):
         return [adapters]
     return list(adapters or [])

@@ -22,6 +22,9 @@ from .api import (
 )
 
 ENTRY = "outdated-package"
+# Keys peft 0.3.0 removed: they mark an adapter *older* than peft 0.3 (legacy-adapter-format), where
+# upgrading does not help, so they are not counted as keys from a newer peft.
+REMOVED_KEYS = frozenset({"enable_lora", "merge_weights"})
 FIX = "Upgrade peft to the release that saved the adapter (at least): pip install -U peft"
 
 
@@ -48,7 +51,7 @@ def check(ctx: CheckContext) -> Finding:
             FIX,
         )
     known = {item.name for item in dataclasses.fields(config_class)}
-    unknown = sorted(key for key in config if key not in known)
+    unknown = sorted(key for key in config if key not in known and key not in REMOVED_KEYS)
     evidence = [f"installed peft {installed}, {config_class.__name__}"]
     saved_by = config.get("peft_version")
     if saved_by:

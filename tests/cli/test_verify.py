@@ -198,11 +198,12 @@ def test_match_verify_checks_the_candidates_on_one_load_and_reranks(
     assert code == 0 and workers == 1
     ids = [m["id"] for m in row["matches"]]
     # unverified order: no-trainable-params, empty-adapter-saved, trained-adapter-loaded-with-get-peft-model
-    assert ids == ["trained-adapter-loaded-with-get-peft-model", "empty-adapter-saved", "no-trainable-params"]
-    first, unchecked, demoted = row["matches"]
+    # every candidate has a check: confirmed first, the not-confirmed ones after it in matcher order
+    assert ids == ["trained-adapter-loaded-with-get-peft-model", "no-trainable-params", "empty-adapter-saved"]
+    first, demoted, complete = row["matches"]
     assert first["verification"]["status"] == "confirmed" and "LoRA B" in first["verification"]["message"]
-    assert "verification" not in unchecked  # no check for that entry
     assert demoted["verification"]["status"] == "not-confirmed" and "trainable" in demoted["verification"]["message"]
+    assert complete["verification"]["status"] == "not-confirmed" and "tensors" in complete["verification"]["message"]
     assert row["verification"] == first["verification"]  # the row-level field, for older readers
 
 

@@ -352,3 +352,62 @@ def test_live_checks_are_abandoned_at_their_budget_and_a_raising_one_is_an_error
     assert time.monotonic() - started < 5
     assert found["target-modules-not-found"].message == "the check did not finish within 0.5 s; skipped"
     assert found["eval-mode-dropout"].status == "error" and len(found["eval-mode-dropout"].message) <= 200
+
+
+@pytest.mark.parametrize("how", ["zero-bytes", "empty-state-dict", "truncated-bin", "short-header"])
+def test_empty_adapter_saved_reads_every_broken_file_without_raising(how: str, tmp_path: Path) -> None:
+    import torch
+    from safetensors.torch import save_file
+
+    folder = tmp_path / how
+    folder.mkdir()
+    if how == "zero-bytes":
+        (folder / "adapter_model.safetensors").write_bytes(b"")
+    elif how == "empty-state-dict":
+        save_file({}, str(folder / "adapter_model.safetensors"))
+    elif how == "truncated-bin":
+        torch.save({"a.lora_A.weight": torch.ones(4, 8)}, str(folder / "adapter_model.bin"))
+        data = (folder / "adapter_model.bin").read_bytes()
+        (folder / "adapter_model.bin").write_bytes(data[: len(data) // 2])
+    else:
+        (folder / "adapter_model.safetensors").write_bytes((10_000).to_bytes(8, "little") + b"{}")
+    result = verify("empty-adapter-saved", adapter_dir=str(folder))
+    assert result.status == "confirmed", result
+
+
+def test_adapter_base_mismatch_fault_really_fails_to_load(tmp_path: Path) -> None:
+    from peft import PeftModel
+
+    from .check_fixtures import adapter_base_mismatch as fixtures
+
+    scenario = fixtures.fault(tmp_path)
+    with pytest.raises(RuntimeError, match="size mismatch"):
+        PeftModel.from_pretrained(scenario.model, scenario.context["adapter_dir"])
+
+
+def test_unsupported_target_module_type_fault_really_raises(tmp_path: Path) -> None:
+    from peft import get_peft_model
+
+    from .check_fixtures import unsupported_target_module_type as fixtures
+
+    scenario = fixtures.fault(tmp_path)
+    with pytest.raises(ValueError, match="is not supported"):
+        get_peft_model(scenario.model, scenario.context["peft_config"])
+
+
+def test_regex_alternation_without_a_group_is_confirmed_and_a_chosen_subset_is_not() -> None:
+    from peft import LoraConfig
+
+    alternation = verify(
+        "target-modules-regex-partial", tiny(), peft_config=LoraConfig(target_modules="q_proj|.*v_proj")
+    )
+    assert alternation.status == "confirmed" and "'q_proj'" in alternation.evidence[0], alternation
+    subset = verify(
+        "target-modules-regex-partial", tiny(), peft_config=LoraConfig(target_modules=r".*\.1\.self_attn\.q_proj")
+    )
+    assert subset.status == "not-confirmed", subset
+
+
+def test_adapter_config_not_found_on_a_missing_folder_and_quiet_on_a_hub_id(tmp_path: Path) -> None:
+    assert verify("adapter-config-not-found", adapter_dir=str(tmp_path / "nope")).status == "confirmed"
+    assert verify("adapter-config-not-found", adapter_dir="someone/some-adapter").status == "not-applicable"
