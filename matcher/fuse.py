@@ -44,7 +44,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "version": 0.3,
 }
 # Platt scaling of the raw noisy-or score (bench/fit_devset.py, fitted on all cases).
-CALIBRATION: tuple[float, float] = (5.14, -2.702)
+CALIBRATION: tuple[float, float] = (5.146, -2.692)
 IDENTITY: tuple[float, float] = (0.0, 0.0)  # special value: no calibration (raw scores)
 ABSTAIN_BELOW = 0.45  # calibrated; the best candidate must reach it, else the matcher is silent
 HIGH, MEDIUM = 0.8, 0.6
