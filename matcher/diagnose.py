@@ -15,12 +15,11 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import fuzzy, lexical, regex_stage, version
 from .fuse import ABSTAIN_BELOW, DEFAULT_WEIGHTS, fuse
-from .fuzzy import fuzzy_candidates
-from .index import KbIndex, build_index, index_data, index_from_data
-from .lexical import lexical_candidates
+from .index import KbIndex
 from .parse import parse
-from .regex_stage import regex_candidates
+from .prepared import Prepared, as_prepared, prepare, prepared_data, prepared_from_data
 from .trace import Trace
 from .types import STAGES, Candidate, Diagnosis
 
@@ -40,7 +39,7 @@ REGEX_BUDGET_S = 1.0
 
 
 @functools.lru_cache(maxsize=8)
-def _cached_kb(extra_dirs: tuple[str, ...], env_path: str) -> tuple[KnowledgeBase, KbIndex]:
+def _cached_kb(extra_dirs: tuple[str, ...], env_path: str) -> tuple[KnowledgeBase, Prepared]:
     del env_path  # part of the cache key only: PEFT_WHY_KB_PATH changes which entries load
     import importlib.util
 
@@ -60,17 +59,21 @@ def _cached_kb(extra_dirs: tuple[str, ...], env_path: str) -> tuple[KnowledgeBas
     dirs = ([builtin] if builtin else []) + from_env + [Path(d) for d in extra_dirs]
     if os.environ.get("PEFT_WHY_NO_CACHE") == "1" or builtin is None:
         kb = load()
-        return kb, build_index(kb.active)
+        return kb, prepare(kb.active)
     key = cache_key(__version__, dirs)
-    kb, derived = load_compiled(
-        cache_dir() / f"kb-{key}.json", key, load, lambda kb: index_data(build_index(kb.active))
-    )
-    return kb, index_from_data(derived, kb.active) if derived else build_index(kb.active)
+    kb, derived = load_compiled(cache_dir() / f"kb-{key}.json", key, load, lambda kb: prepared_data(prepare(kb.active)))
+    return kb, prepared_from_data(derived, kb.active) if derived else prepare(kb.active)
 
 
 def get_kb(extra_dirs: Sequence[str] = ()) -> tuple[KnowledgeBase, KbIndex]:
     """The KB in effect (built-in + ``PEFT_WHY_KB_PATH`` + ``extra_dirs``) and its index, cached."""
-    return _cached_kb(tuple(str(d) for d in extra_dirs), os.environ.get("PEFT_WHY_KB_PATH", ""))
+    kb, prepared = _cached_kb(tuple(str(d) for d in extra_dirs), os.environ.get("PEFT_WHY_KB_PATH", ""))
+    return kb, prepared.index
+
+
+def get_prepared(extra_dirs: Sequence[str] = ()) -> Prepared:
+    """The stages' prepared indexes for the KB in effect (as ``get_kb``), kept for the process."""
+    return _cached_kb(tuple(str(d) for d in extra_dirs), os.environ.get("PEFT_WHY_KB_PATH", ""))[1]
 
 
 @functools.lru_cache(maxsize=8)
@@ -79,7 +82,8 @@ def _cached_vectors(extra_dirs: tuple[str, ...], env_path: str) -> VectorIndex |
 
     from . import semantic
 
-    _kb, index = _cached_kb(extra_dirs, env_path)
+    _kb, prepared = _cached_kb(extra_dirs, env_path)
+    index = prepared.index
     try:
         encoder = semantic.load_encoder()
     except semantic.ModelUnavailable as exc:
@@ -120,7 +124,7 @@ def parse_stages(stages: Sequence[str] | None) -> tuple[str, ...]:
 
 def stage_candidates(
     trace: Trace,
-    index: KbIndex,
+    index: KbIndex | Prepared,
     *,
     stages: Sequence[str] = STAGES,
     vectors: Callable[[], VectorIndex | None] | None = None,
@@ -129,15 +133,17 @@ def stage_candidates(
     """Each selected stage's candidates for a parsed paste.
 
     ``vectors`` supplies the semantic index on demand (loading it is the only
-    costly step), so a paste a regex settles never pays for the model.
+    costly step), so a paste a regex settles never pays for the model. Pass a ``Prepared``
+    (``get_prepared``) to reuse the stages' indexes; a bare ``KbIndex`` is prepared per call.
     """
+    prepared = as_prepared(index)
     found: dict[str, list[Candidate]] = {}
     if "regex" in stages:
-        found["regex"] = regex_candidates(trace, (), plan=index.regex_plan, deadline=time.monotonic() + REGEX_BUDGET_S)
+        found["regex"] = regex_stage.candidates(trace, prepared.regex, deadline=time.monotonic() + REGEX_BUDGET_S)
     if "lexical" in stages:
-        found["lexical"] = lexical_candidates(trace, index)
+        found["lexical"] = lexical.candidates(trace, prepared.lexical)
     if "fuzzy" in stages:
-        found["fuzzy"] = fuzzy_candidates(trace, index)
+        found["fuzzy"] = fuzzy.candidates(trace, prepared.fuzzy)
     settled = any(c.score >= SETTLED_AT for c in found.get("regex", ()))
     if "semantic" in stages and vectors is not None and (not settled or len(stages) == 1):
         vector_index = vectors()
@@ -146,22 +152,13 @@ def stage_candidates(
 
             found["semantic"] = semantic_candidates(trace, vector_index)
     if "version" in stages:
-        from .version import version_candidates
-
-        found["version"] = version_candidates(trace, index, _version_table(), versions=versions)
+        found["version"] = version.candidates(trace, prepared.version, versions=versions)
     return found
-
-
-@functools.lru_cache(maxsize=1)
-def _version_table() -> dict[str, Any]:
-    from .version import load_table
-
-    return load_table()
 
 
 def rank(
     trace: Trace,
-    index: KbIndex,
+    index: KbIndex | Prepared,
     *,
     stages: Sequence[str] = STAGES,
     threshold: float = ABSTAIN_BELOW,
@@ -172,8 +169,9 @@ def rank(
 
     ``versions`` (package -> version) overrides the versions the paste reveals.
     """
-    found = stage_candidates(trace, index, stages=stages, vectors=vectors, versions=versions)
-    return fuse(found, index.entries, DEFAULT_WEIGHTS, threshold=threshold)
+    prepared = as_prepared(index)
+    found = stage_candidates(trace, prepared, stages=stages, vectors=vectors, versions=versions)
+    return fuse(found, prepared.entries, DEFAULT_WEIGHTS, threshold=threshold)
 
 
 def diagnose_text(
@@ -191,8 +189,8 @@ def diagnose_text(
     version) are the user's, when known; else those the paste shows are used.
     """
     chosen = parse_stages(stages)
-    _kb, index = get_kb(kb_dirs)
-    found = rank(parse(text), index, stages=chosen, vectors=lambda: get_vectors(kb_dirs), versions=versions)
+    prepared = get_prepared(kb_dirs)
+    found = rank(parse(text), prepared, stages=chosen, vectors=lambda: get_vectors(kb_dirs), versions=versions)
     return found[: max(0, top)]
 
 

@@ -30,11 +30,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .diagnose import SETTLED_AT, get_kb, get_vectors, rank, stage_candidates
+from .diagnose import SETTLED_AT, get_prepared, get_vectors, rank, stage_candidates
 from .fuse import ABSTAIN_BELOW, CALIBRATION, DEFAULT_WEIGHTS, HIGH, IDENTITY, fuse
 from .index import KbIndex
 from .metrics import Facets, Outcome, natural_key, part_of, reliability, slice_rows
 from .parse import parse
+from .prepared import Prepared, as_prepared
 from .types import STAGES, Candidate, Diagnosis
 
 if TYPE_CHECKING:
@@ -148,21 +149,22 @@ class CachedCase:
 
 def stage_cache(
     cases: Sequence[Case],
-    index: KbIndex,
+    index: KbIndex | Prepared,
     *,
     tail_map: Mapping[str, str | None],
     split: str | None,
     vectors: Callable[[], VectorIndex | None] | None,
 ) -> list[CachedCase]:
     """Parse each case and run every stage on it once."""
+    prepared = as_prepared(index)  # once, not once per case
     cached: list[CachedCase] = []
     for case in cases:
         trace = parse(case.text)
-        found = stage_candidates(trace, index, stages=STAGES, vectors=vectors)
+        found = stage_candidates(trace, prepared, stages=STAGES, vectors=vectors)
         if "semantic" not in found:
-            alone = stage_candidates(trace, index, stages=("semantic",), vectors=vectors)
+            alone = stage_candidates(trace, prepared, stages=("semantic",), vectors=vectors)
             found = {**found, **alone}
-        target = target_of(case.label, tail_map, index.entries)
+        target = target_of(case.label, tail_map, prepared.entries)
         facets = Facets(part_of(case.case, split), group_of(case.label, target), case.kind, case.lang)
         cached.append(CachedCase(case, facets, target, found))
     return cached
@@ -171,17 +173,19 @@ def stage_cache(
 def prepare(
     cases: Sequence[Case],
     *,
-    index: KbIndex | None,
+    index: KbIndex | Prepared | None,
     vectors: Callable[[], VectorIndex | None] | None,
     tail_map: Mapping[str, str | None] | None,
     split: str | None,
-) -> tuple[KbIndex, Callable[[], VectorIndex | None] | None, Mapping[str, str | None], list[CachedCase]]:
+) -> tuple[Prepared, Callable[[], VectorIndex | None] | None, Mapping[str, str | None], list[CachedCase]]:
     """The KB in effect and its vectors (unless an index is given), the tail map (unless given), the stage cache."""
     if index is None:
-        _kb, index = get_kb()
+        prepared = get_prepared()
         vectors = vectors or (lambda: get_vectors())
+    else:
+        prepared = as_prepared(index)
     tail_map = load_tail_map() if tail_map is None else tail_map
-    return index, vectors, tail_map, stage_cache(cases, index, tail_map=tail_map, split=split, vectors=vectors)
+    return prepared, vectors, tail_map, stage_cache(cases, prepared, tail_map=tail_map, split=split, vectors=vectors)
 
 
 def restrict(found: Mapping[str, Sequence[Candidate]], stages: Sequence[str]) -> dict[str, Sequence[Candidate]]:
@@ -303,10 +307,10 @@ def evaluate(
     JSON-ready with fixed field names. ``split`` is the last case id of the tuned part
     (None: no split). ``floor_encode`` is the MiniLM encoder for the floor row (None: no floor row).
     """
-    index, vectors, tail_map, cache = prepare(cases, index=index, vectors=vectors, tail_map=tail_map, split=split)
-    entries = index.entries
+    prepared, vectors, tail_map, cache = prepare(cases, index=index, vectors=vectors, tail_map=tail_map, split=split)
+    entries = prepared.entries
     # The production answers come from the path users run; the cache must reproduce them.
-    fused = [rank(parse(c.case.text), index, vectors=vectors) for c in cache]
+    fused = [rank(parse(c.case.text), prepared, vectors=vectors) for c in cache]
     mismatch = [
         c.case.case
         for c, answers in zip(cache, fused)

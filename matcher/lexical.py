@@ -180,12 +180,16 @@ def build_lexical_index(texts: Mapping[str, Sequence[str]]) -> LexicalIndex:
     return LexicalIndex(entry_ids, {t: tuple(p) for t, p in postings.items()}, idf)
 
 
-def lexical_candidates(trace: Trace, index: KbIndex, *, limit: int = 20) -> list[Candidate]:
+def prepare(index: KbIndex) -> LexicalIndex:
+    """The lexical stage's index for a KB: BM25 postings over every entry's texts, built once per KB."""
+    return build_lexical_index(entry_texts(index))
+
+
+def candidates(trace: Trace, lexical: LexicalIndex, *, limit: int = 20) -> list[Candidate]:
     """Entries whose texts share the paste's informative words, best first, at most ``limit``."""
     query = tokens("\n".join(key_texts(trace)))
     if not query:
         return []
-    lexical = index.lexical
     out: list[Candidate] = []
     for score, entry_id, number in lexical.top(query, limit):
         if score < MIN_SCORE:
@@ -194,3 +198,8 @@ def lexical_candidates(trace: Trace, index: KbIndex, *, limit: int = 20) -> list
         detail = f"shares {', '.join(repr(t) for t in shared)} (bm25 {score:.2f})"
         out.append(Candidate("lexical", entry_id, score, detail))
     return out
+
+
+def lexical_candidates(trace: Trace, index: KbIndex, *, limit: int = 20) -> list[Candidate]:
+    """``candidates`` over an index prepared from ``index`` on the spot (for one-off calls and tests)."""
+    return candidates(trace, prepare(index), limit=limit)

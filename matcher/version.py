@@ -19,11 +19,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from .index import KbIndex
 from .trace import Trace
 from .types import Candidate
+
+if TYPE_CHECKING:
+    from peft_why.kb.model import Entry
 
 OUTDATED_ENTRY = "outdated-package"
 PACKAGES = ("peft", "transformers", "trl", "accelerate")
@@ -90,17 +94,25 @@ def mentioned(trace: Trace) -> list[tuple[str, str, str]]:
     return list(dict.fromkeys(out))
 
 
-def version_candidates(
-    trace: Trace,
-    index: KbIndex,
-    table: Mapping[str, Any],
-    *,
-    versions: Mapping[str, str] | None = None,
-) -> list[Candidate]:
+@dataclass(frozen=True)
+class VersionPlan:
+    """The version stage's prepared data: the entries (by id) and the shipped version table."""
+
+    entries: Mapping[str, Entry]
+    table: Mapping[str, Any]
+
+
+def prepare(entries: Mapping[str, Entry], table: Mapping[str, Any] | None = None) -> VersionPlan:
+    """The plan for a KB; ``table`` defaults to the shipped one (``load_table``), read once here."""
+    return VersionPlan(entries, load_table() if table is None else table)
+
+
+def candidates(trace: Trace, plan: VersionPlan, *, versions: Mapping[str, str] | None = None) -> list[Candidate]:
     """Version evidence for and against entries; ``versions`` overrides what the paste shows."""
+    entries, table = plan.entries, plan.table
     have = {**trace.versions, **(versions or {})}
     out: list[Candidate] = []
-    if OUTDATED_ENTRY in index.entries:
+    if OUTDATED_ENTRY in entries:
         best: Candidate | None = None
         for package, item, name in mentioned(trace):
             facts = table.get(package, {}).get("items", {}).get(item)
@@ -114,8 +126,8 @@ def version_candidates(
                 best = candidate
         if best is not None:
             out.append(best)
-    for entry_id in sorted(index.entries):
-        entry = index.entries[entry_id]
+    for entry_id in sorted(entries):
+        entry = entries[entry_id]
         for package, fixed in sorted(entry.fixed_in.items()):
             if package in have and version_key(have[package]) >= version_key(fixed):
                 detail = f"fixed in {package} {fixed}; the paste shows {package} {have[package]} (demoted)"
@@ -128,6 +140,17 @@ def version_candidates(
                     out.append(Candidate("version", entry_id, DEMOTION, detail))
                     break
     return out
+
+
+def version_candidates(
+    trace: Trace,
+    index: KbIndex,
+    table: Mapping[str, Any],
+    *,
+    versions: Mapping[str, str] | None = None,
+) -> list[Candidate]:
+    """``candidates`` over a plan made from ``index`` and ``table`` on the spot (for one-off calls and tests)."""
+    return candidates(trace, VersionPlan(index.entries, table), versions=versions)
 
 
 def _skew(package: str, name: str, facts: Mapping[str, Any], have: str | None) -> Candidate | None:
