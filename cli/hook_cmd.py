@@ -13,6 +13,8 @@ from pathlib import Path
 
 import click
 
+from .errors import PeftWhyError
+
 PTH_NAME = "peft_why_hook.pth"
 # One line (a .pth runs lines that start with "import"); every failure is swallowed so that
 # Python starts as before when peft-why is gone or broken.
@@ -36,7 +38,6 @@ def hook_group() -> None:
 @hook_group.command("install")
 def hook_install_command() -> None:
     """Write the start-up hook (a .pth file) into this environment's site-packages."""
-    from .main import PeftWhyError
 
     path = pth_path()
     try:
@@ -50,7 +51,6 @@ def hook_install_command() -> None:
 @hook_group.command("uninstall")
 def hook_uninstall_command() -> None:
     """Remove the start-up hook."""
-    from .main import PeftWhyError
 
     path = pth_path()
     if not path.exists():

@@ -15,6 +15,8 @@ import click
 
 from peft_why import __version__
 
+from .errors import PeftWhyError
+from .eval_cmd import eval_command
 from .hook_cmd import hook_group
 from .report import MatchResult, exit_code
 from .report_cmd import report_command
@@ -32,12 +34,6 @@ rather than guess); 2 usage error, unreadable input, internal error, or
 \b
 Environment: PEFT_WHY_KB_PATH (extra KB dirs), PEFT_WHY_DOCS_URL (docs links),
 PEFT_WHY=0 (hook off), PEFT_WHY_VERIFY=1 (live checks in the hook), NO_COLOR."""
-
-
-class PeftWhyError(click.ClickException):
-    """A one-line failure with exit code 2 (never a traceback)."""
-
-    exit_code = 2
 
 
 class DefaultGroup(click.Group):
@@ -391,8 +387,6 @@ def kb_new_command(entry_id: str, with_check: bool, area: str | None, root: str)
 
 
 cli.add_command(verify_command)
-from .eval_cmd import eval_command  # noqa: E402
-
 cli.add_command(eval_command)
 cli.add_command(hook_group)
 cli.add_command(run_command)
