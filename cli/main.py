@@ -18,7 +18,7 @@ from peft_why import __version__
 from .errors import PeftWhyError
 from .eval_cmd import eval_command
 from .hook_cmd import hook_group
-from .report import MatchResult, exit_code
+from .result import MatchResult, exit_code
 from .report_cmd import report_command
 from .run_cmd import run_command
 from .setup_cmd import setup_group
@@ -264,7 +264,7 @@ def _match_one(
     from peft_why.matcher.parse import parse
     from peft_why.redact import redact, redact_tree
 
-    from .report import redacted_diagnosis
+    from .result import redacted_diagnosis
 
     if error is not None or text is None:
         click.echo(f"peft-why: {error}", err=True)

@@ -15,7 +15,7 @@ from peft_why.matcher.types import Diagnosis
 from peft_why.redact import MAX_PASTE_CHARS as MAX_PASTE_CHARS  # re-exported: the cap the links keep to
 from peft_why.redact import redact_paste as redact_paste
 
-from .report import MatchResult
+from .result import MatchResult
 
 if TYPE_CHECKING:  # pydantic stays out of the --json path (the compiled KB cache needs no schema)
     from rich.console import Console

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from peft_why.cli.explain import entry_markdown
 from peft_why.cli.main import cli
 from peft_why.cli.render import make_console, print_markdown, render_markdown, render_text
-from peft_why.cli.report import MatchResult
+from peft_why.cli.result import MatchResult
 from peft_why.kb.loader import load_kb
 from peft_why.kb.schema import Entry
 from peft_why.matcher.types import Diagnosis, Evidence
