@@ -18,8 +18,8 @@ from peft_why import __version__
 from .errors import PeftWhyError
 from .eval_cmd import eval_command
 from .hook_cmd import hook_group
-from .result import MatchResult, exit_code
 from .report_cmd import report_command
+from .result import MatchResult, exit_code
 from .run_cmd import run_command
 from .setup_cmd import setup_group
 from .verify_cmd import verify_command
