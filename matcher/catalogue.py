@@ -232,12 +232,9 @@ class Catalogue:
 
 
 def _data_path() -> Path:
-    import importlib.util
+    from peft_why.kb.paths import data_file
 
-    spec = importlib.util.find_spec("peft_why.kb")
-    if spec is None or not spec.submodule_search_locations:
-        return Path(__file__).resolve().parent.parent / "kb" / "data" / "catalogue.json.gz"
-    return Path(next(iter(spec.submodule_search_locations))) / "data" / "catalogue.json.gz"
+    return data_file("catalogue.json.gz")
 
 
 @lru_cache(maxsize=4)

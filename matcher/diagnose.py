@@ -41,9 +41,8 @@ REGEX_BUDGET_S = 1.0
 @functools.lru_cache(maxsize=8)
 def _cached_kb(extra_dirs: tuple[str, ...], env_path: str) -> tuple[KnowledgeBase, Prepared]:
     del env_path  # part of the cache key only: PEFT_WHY_KB_PATH changes which entries load
-    import importlib.util
-
     from peft_why import __version__
+    from peft_why.kb.paths import ENTRIES_DIR
 
     from .compiled import cache_key, load_compiled
     from .semantic import cache_dir
@@ -53,11 +52,10 @@ def _cached_kb(extra_dirs: tuple[str, ...], env_path: str) -> tuple[KnowledgeBas
 
         return load_kb(extra_dirs)
 
-    spec = importlib.util.find_spec("peft_why.kb")  # imports nothing heavy (not kb.loader: yaml, pydantic)
-    builtin = Path(next(iter(spec.submodule_search_locations or []))) / "entries" if spec else None
+    builtin = ENTRIES_DIR
     from_env = [Path(p) for p in os.environ.get("PEFT_WHY_KB_PATH", "").split(os.pathsep) if p.strip()]
-    dirs = ([builtin] if builtin else []) + from_env + [Path(d) for d in extra_dirs]
-    if os.environ.get("PEFT_WHY_NO_CACHE") == "1" or builtin is None:
+    dirs = [builtin, *from_env, *(Path(d) for d in extra_dirs)]
+    if os.environ.get("PEFT_WHY_NO_CACHE") == "1":
         kb = load()
         return kb, prepare(kb.active)
     key = cache_key(__version__, dirs)
@@ -78,7 +76,7 @@ def get_prepared(extra_dirs: Sequence[str] = ()) -> Prepared:
 
 @functools.lru_cache(maxsize=8)
 def _cached_vectors(extra_dirs: tuple[str, ...], env_path: str) -> VectorIndex | None:
-    import importlib.util
+    from peft_why.kb.paths import data_file
 
     from . import semantic
 
@@ -89,9 +87,7 @@ def _cached_vectors(extra_dirs: tuple[str, ...], env_path: str) -> VectorIndex |
     except semantic.ModelUnavailable as exc:
         print(f"peft-why: semantic stage off: {exc}; the other stages still run", file=sys.stderr)
         return None
-    spec = importlib.util.find_spec("peft_why.kb")  # not kb.loader: it imports yaml and pydantic
-    kb_root = Path(next(iter(spec.submodule_search_locations or []))) if spec else Path()
-    shipped = semantic.read_store(kb_root / "data" / f"{semantic.VECTORS_NAME}.npy")
+    shipped = semantic.read_store(data_file(f"{semantic.VECTORS_NAME}.npy"))
     user_path = semantic.cache_dir() / f"{semantic.VECTORS_NAME}-{semantic.MODEL_SHA256[:12]}.npy"
     user = semantic.read_store(user_path)
     pairs = index.semantic_pairs if index.semantic_pairs is not None else semantic.entry_semantic_texts(index)

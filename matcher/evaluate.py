@@ -84,11 +84,9 @@ def load_cases(folder: Path) -> list[Case]:
 
 def default_tail_map_path() -> Path:
     """``kb/data/tail-map.yaml`` of the installed KB, found without importing ``kb.loader``."""
-    import importlib.util
+    from peft_why.kb.paths import data_file
 
-    spec = importlib.util.find_spec("peft_why.kb")
-    root = Path(next(iter(spec.submodule_search_locations or []))) if spec else Path("kb")
-    return root / "data" / TAIL_MAP_NAME
+    return data_file(TAIL_MAP_NAME)
 
 
 def load_tail_map(path: Path | None = None) -> dict[str, str | None]:

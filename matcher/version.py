@@ -169,14 +169,11 @@ def _skew(package: str, name: str, facts: Mapping[str, Any], have: str | None) -
 
 def load_table() -> dict[str, Any]:
     """The shipped version table (package data; json only), or {} when absent."""
-    import importlib.util
     import json
-    from pathlib import Path
 
-    spec = importlib.util.find_spec("peft_why.kb")
-    if spec is None or not spec.submodule_search_locations:
-        return {}
-    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "versions.json"
+    from peft_why.kb.paths import data_file
+
+    path = data_file("versions.json")
     try:
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
