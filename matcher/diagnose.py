@@ -15,6 +15,10 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+# installed_versions / interpreter_versions are re-exported: callers read versions through the matcher.
+from peft_why._env import installed_versions as installed_versions
+from peft_why._env import interpreter_versions as interpreter_versions
+
 from . import fuzzy, lexical, regex_stage, version
 from .fuse import ABSTAIN_BELOW, DEFAULT_WEIGHTS, fuse
 from .index import KbIndex
@@ -220,34 +224,6 @@ def diagnose_exception(
     return with_verification(found, {entry: f.to_dict() for entry, f in findings.items()})
 
 
-def interpreter_versions(python: str) -> dict[str, str]:
-    """Another interpreter's installed peft / transformers / trl / accelerate versions.
-
-    Runs ``python -c`` with only the standard library (importlib.metadata), so it works in
-    any environment the user trains in. Raises ``OSError`` / ``ValueError`` with a reason.
-    """
-    import json
-    import subprocess
-
-    from .version import PACKAGES
-
-    probe = (
-        "import json\nfrom importlib import metadata\nout = {}\n"
-        f"for name in {list(PACKAGES)!r}:\n"
-        "    try:\n        out[name] = metadata.version(name)\n"
-        "    except metadata.PackageNotFoundError:\n        pass\n"
-        "print(json.dumps(out))\n"
-    )
-    try:
-        done = subprocess.run([python, "-c", probe], capture_output=True, text=True, timeout=60)
-    except subprocess.TimeoutExpired:
-        raise OSError("timed out reading installed versions") from None
-    if done.returncode != 0:
-        raise ValueError((done.stderr.strip().splitlines() or ["failed"])[-1])
-    found: dict[str, str] = json.loads(done.stdout.strip().splitlines()[-1])
-    return found
-
-
 def entry_check(entry_id: str, kb_dirs: Sequence[str] = ()) -> str | None:
     """The check that verifies an entry: its ``verify:`` field (None when it has none).
 
@@ -274,18 +250,3 @@ def verify(entry_id: str, model: Any = None, **context: Any) -> Finding:
     if check is None:
         return Finding(entry_id, NOT_APPLICABLE, f"no check for {entry_id!r}", check=check_name(entry_id))
     return run(entry_id, model, check=check, **context)
-
-
-def installed_versions() -> dict[str, str]:
-    """This interpreter's peft / transformers / trl / accelerate versions (the live ones, for the hook)."""
-    from importlib import metadata
-
-    from .version import PACKAGES
-
-    found: dict[str, str] = {}
-    for package in PACKAGES:
-        try:
-            found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            continue
-    return found
