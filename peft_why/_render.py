@@ -41,10 +41,16 @@ def format_diagnosis(diagnoses: Sequence[Diagnosis], *, color: bool = False, abo
     return "\n".join(lines) + "\n"
 
 
+def docs_base() -> str | None:
+    """The docs site from ``PEFT_WHY_DOCS_URL`` without a trailing slash, or None when unset (no links)."""
+    base = os.environ.get("PEFT_WHY_DOCS_URL", "").strip()
+    return base.rstrip("/") if base else None
+
+
 def docs_url(entry_id: str) -> str | None:
     """The entry's page on the docs site, when ``PEFT_WHY_DOCS_URL`` names one."""
-    base = os.environ.get("PEFT_WHY_DOCS_URL", "").strip()
-    return f"{base.rstrip('/')}/entries/{entry_id}/" if base else None
+    base = docs_base()
+    return f"{base}/entries/{entry_id}/" if base else None
 
 
 def use_color(stream: Any) -> bool:
