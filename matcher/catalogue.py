@@ -352,7 +352,11 @@ def source_answer(source_id: str, catalogue: Catalogue | None = None) -> SourceA
 
 
 def _version(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
+    """The release numbers (at most three) by the one version parser; () when ``text`` has none."""
+    from .version import parse_version
+
+    parsed = parse_version(text)
+    return parsed.release[:3] if parsed is not None else ()
 
 
 def version_verdict(

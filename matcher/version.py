@@ -22,6 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from packaging.specifiers import InvalidSpecifier, Specifier
+from packaging.version import InvalidVersion, Version
+
 from .index import KbIndex
 from .trace import Trace
 from .types import Candidate
@@ -45,30 +48,36 @@ _ATTRIBUTE = re.compile(r"module '(\w{1,80})' has no attribute '(\w{1,80})'")
 MAX_TEXT = 20000
 
 
-def version_key(text: str) -> tuple[int, ...]:
-    """``"0.10.1rc1"`` -> ``(0, 10, 1)``: numeric parts only, enough to order releases."""
-    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
+def parse_version(text: str) -> Version | None:
+    """A release as PEP 440 orders it (``packaging``), or None when ``text`` has no number at all.
+
+    Text that is no valid version (``2.1.0 (cuda)``) falls back to its first three numbers, so a
+    version printed oddly in a paste still orders.
+    """
+    try:
+        return Version(text.strip())
+    except InvalidVersion:
+        numbers = re.findall(r"\d+", text)[:3]
+        return Version(".".join(numbers)) if numbers else None
+
+
+def version_key(text: str) -> Version:
+    """``parse_version`` for ordering: text without a number sorts first (as ``0``)."""
+    return parse_version(text) or Version("0")
 
 
 def satisfies(version: str, specifier: str) -> bool:
-    """Whether ``version`` meets a specifier such as ``">=0.6,<0.8"`` (numeric comparison)."""
+    """Whether ``version`` meets a specifier such as ``">=0.6,<0.8"`` (PEP 440, pre-releases included).
+
+    A clause that is no valid specifier is ignored, as the KB lint reports it.
+    """
     have = version_key(version)
     for clause in specifier.split(","):
-        found = re.match(r"\s*(==|!=|<=|>=|<|>|~=)\s*([\w.*+-]+)", clause)
-        if not found:
+        try:
+            spec = Specifier(clause.strip(), prereleases=True)
+        except InvalidSpecifier:
             continue
-        op, want_text = found.groups()
-        want = version_key(want_text.replace("*", "0"))
-        checks = {
-            "==": have[: len(want)] == want,
-            "!=": have[: len(want)] != want,
-            "<=": have <= want,
-            ">=": have >= want,
-            "<": have < want,
-            ">": have > want,
-            "~=": have >= want and have[: max(1, len(want) - 1)] == want[: max(1, len(want) - 1)],
-        }
-        if not checks[op]:
+        if not spec.contains(have, prereleases=True):
             return False
     return True
 
