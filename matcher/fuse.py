@@ -88,7 +88,7 @@ def fuse(
             for c in sorted(candidates, key=lambda c: (-c.score * weights.get(c.stage, 0.0), STAGES.index(c.stage)))
         )
         best_stage = min(STAGES.index(c.stage) for c in candidates)
-        diagnosis = Diagnosis(entry_id, entry.title, score, confidence_of(score), evidence)
+        diagnosis = Diagnosis(entry_id, entry.title, score, confidence_of(score), evidence, fix=entry.fix.summary)
         ranked.append((-raw, best_stage, entry_id, diagnosis))
     ranked.sort(key=lambda item: item[:3])
     return [item[3] for item in ranked]

@@ -55,6 +55,9 @@ class Diagnosis:
     confidence: str
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
     verification: dict[str, Any] | None = field(default=None, compare=False)
+    # The entry's one-line fix, carried so a renderer need not look the entry up again; not in the
+    # JSON contract ("" when the diagnosis was made without its entry at hand).
+    fix: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         data = {

@@ -19,19 +19,16 @@ CLOSE_RUNNER_UP = 0.1
 
 def format_diagnosis(diagnoses: Sequence[Diagnosis], *, color: bool = False, about: str = "this error") -> str:
     """The block printed under a traceback: best entry, its fix, where to read more, a close runner-up."""
-    from peft_why.matcher.diagnose import get_kb
-
-    kb, _ = get_kb()
     best = diagnoses[0]
-    entry = kb.get(best.id)
+    fix = best.fix or _fix_from_kb(best.id)  # fuse fills ``fix``; a hand-made diagnosis may lack it
     bold, dim, green, yellow, reset = ("\x1b[1m", "\x1b[2m", "\x1b[32m", "\x1b[33m", "\x1b[0m") if color else ("",) * 5
     lines = [
         "",
         f"{bold}peft-why{reset} — {about} looks like: {bold}{best.title}{reset}",
         f"  {dim}id{reset} {best.id}  ·  {best.confidence} confidence ({best.score:.2f})",
     ]
-    if entry is not None:
-        lines.append(f"  {green}Fix:{reset} {entry.fix.summary}")
+    if fix:
+        lines.append(f"  {green}Fix:{reset} {fix}")
     more = f"peft-why explain {best.id}"
     link = docs_url(best.id)
     lines.append(f"  {dim}More:{reset} {more}" + (f"  ·  {link}" if link else ""))
@@ -39,6 +36,15 @@ def format_diagnosis(diagnoses: Sequence[Diagnosis], *, color: bool = False, abo
         if best.score - other.score <= CLOSE_RUNNER_UP:
             lines.append(f"  {yellow}Runner-up:{reset} {other.title} ({other.id}, {other.score:.2f})")
     return "\n".join(lines) + "\n"
+
+
+def _fix_from_kb(entry_id: str) -> str:
+    """The entry's fix summary from the KB in effect ("" for an unknown id)."""
+    from peft_why.matcher.diagnose import get_kb
+
+    kb, _ = get_kb()
+    entry = kb.get(entry_id)
+    return entry.fix.summary if entry is not None else ""
 
 
 def docs_base() -> str | None:
