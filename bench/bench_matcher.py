@@ -93,13 +93,13 @@ def big_kb_latency(count: int) -> tuple[float, float, float]:
     import numpy as np
 
     from peft_why.matcher.diagnose import rank
-    from peft_why.matcher.index import build_index
     from peft_why.matcher.parse import parse
+    from peft_why.matcher.prepared import prepare
     from peft_why.matcher.semantic import DIM, VectorIndex
 
     entries = synthetic_kb(count)
     start = time.perf_counter()
-    index = build_index(entries)
+    index = prepare(entries)
     queries = [parse(f"ValueError: {e.title}") for e in entries[:: count // 10]]
     queries += [parse(" ".join(e.aliases[0].split()[:5]) + " fails") for e in entries[1 :: count // 10]]
     rank(queries[0], index, stages=("regex", "lexical", "fuzzy"))  # builds the lazy parts

@@ -19,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
-from peft_why.matcher.diagnose import get_kb, get_vectors, stage_candidates
+from peft_why.matcher.diagnose import get_prepared, get_vectors, stage_candidates
 from peft_why.matcher.evaluate import load_cases
 from peft_why.matcher.fuse import DEFAULT_WEIGHTS, IDENTITY, fuse
 from peft_why.matcher.parse import parse
@@ -29,7 +29,7 @@ GENERATOR_VERSION = 1  # bump when the fit changes (label smoothing, steps, what
 
 def top_scores(folders: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Raw (uncalibrated) fused top-1 score of every case and whether that top-1 is right."""
-    _kb, index = get_kb()
+    index = get_prepared()
     xs, ys = [], []
     for folder in folders:
         for case in load_cases(Path(folder)):
@@ -58,7 +58,7 @@ def search_weights(folders: list[str]) -> None:
     """Grid over the similarity stages' weights: top-1 right above the best raw threshold + none abstained."""
     import itertools
 
-    _kb, index = get_kb()
+    index = get_prepared()
     found = []
     for folder in folders:
         for case in load_cases(Path(folder)):

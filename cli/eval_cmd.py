@@ -8,16 +8,11 @@ from typing import Any
 
 import click
 
+from .errors import PeftWhyError
 from .eval_render import render_cv, render_plain
 
 # Cases dev001-dev027 were looked at while the matcher was tuned; later ones were not.
 DEFAULT_SPLIT = "dev027"
-
-
-class EvalError(click.ClickException):
-    """Unreadable labels, cases, tail map or saved run: exit code 2, one line."""
-
-    exit_code = 2
 
 
 def load_report(path: Path) -> dict[str, Any]:
@@ -69,7 +64,7 @@ def eval_command(
         tails = load_tail_map(Path(tail_map) if tail_map else None)
         before = load_report(Path(against)) if against else None
     except ValueError as exc:
-        raise EvalError(str(exc)) from None
+        raise PeftWhyError(str(exc)) from None
     split_at = None if split.lower() == "none" else split
     if cv:
         report = evaluate_cv(cases, tail_map=tails, split=split_at, folds=folds, seed=seed)

@@ -13,9 +13,12 @@ from pathlib import Path
 
 import click
 
+from .errors import PeftWhyError
+
 PTH_NAME = "peft_why_hook.pth"
 # One line (a .pth runs lines that start with "import"); every failure is swallowed so that
-# Python starts as before when peft-why is gone or broken.
+# Python starts as before when peft-why is gone or broken. It tests PEFT_WHY itself (as
+# peft_why._env.is_disabled does) because it runs before, and instead of, importing peft_why.
 PTH_LINE = (
     "import os; exec('try:\\n import peft_why.hook as h\\n h.autoinstall()\\nexcept Exception:\\n pass') "
     "if os.environ.get('PEFT_WHY', '1').strip().lower() not in ('0', 'false', 'off', 'no') else None\n"
@@ -36,7 +39,6 @@ def hook_group() -> None:
 @hook_group.command("install")
 def hook_install_command() -> None:
     """Write the start-up hook (a .pth file) into this environment's site-packages."""
-    from .main import PeftWhyError
 
     path = pth_path()
     try:
@@ -50,7 +52,6 @@ def hook_install_command() -> None:
 @hook_group.command("uninstall")
 def hook_uninstall_command() -> None:
     """Remove the start-up hook."""
-    from .main import PeftWhyError
 
     path = pth_path()
     if not path.exists():
@@ -66,8 +67,6 @@ def hook_uninstall_command() -> None:
 @hook_group.command("status")
 def hook_status_command() -> None:
     """Say whether the start-up hook is installed (exit 0) or not (exit 1)."""
-    import os
-
     path = pth_path()
     if not path.exists():
         click.echo(f"not installed (no {path})")
@@ -75,5 +74,7 @@ def hook_status_command() -> None:
     current = path.read_text(encoding="utf-8", errors="replace") == MARKER + PTH_LINE
     state = "installed" if current else "installed (an older line; `peft-why hook install` rewrites it)"
     click.echo(f"{state}: {path}")
-    if os.environ.get("PEFT_WHY", "").strip().lower() in ("0", "false", "off", "no"):
+    from peft_why._env import is_disabled
+
+    if is_disabled():
         click.echo("PEFT_WHY=0 is set here: the hook is off in this shell")

@@ -15,9 +15,12 @@ import click
 
 from peft_why import __version__
 
+from .errors import PeftWhyError
+from .eval_cmd import eval_command
 from .hook_cmd import hook_group
-from .report import MatchResult, exit_code
+from .options import MatchOptions
 from .report_cmd import report_command
+from .result import MatchResult, exit_code
 from .run_cmd import run_command
 from .setup_cmd import setup_group
 from .verify_cmd import verify_command
@@ -32,12 +35,6 @@ rather than guess); 2 usage error, unreadable input, internal error, or
 \b
 Environment: PEFT_WHY_KB_PATH (extra KB dirs), PEFT_WHY_DOCS_URL (docs links),
 PEFT_WHY=0 (hook off), PEFT_WHY_VERIFY=1 (live checks in the hook), NO_COLOR."""
-
-
-class PeftWhyError(click.ClickException):
-    """A one-line failure with exit code 2 (never a traceback)."""
-
-    exit_code = 2
 
 
 class DefaultGroup(click.Group):
@@ -125,56 +122,46 @@ def _format_option(func: Any) -> Any:
 @click.option("--model", "model", metavar="PATH", help="With --verify: the base model folder (or cached hub name).")
 @click.option("--adapter", "adapter", metavar="PATH", help="With --verify: the adapter folder.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", help="With --verify.")
-def match_command(
-    files: tuple[str, ...],
-    fmt: str,
-    as_json: bool,
-    top: int,
-    stages: str | None,
-    kb_dirs: tuple[str, ...],
-    debug_trace: bool,
-    debug: bool,
-    python: str | None = None,
-    installed: bool = False,
-    run_verify: bool = False,
-    model: str | None = None,
-    adapter: str | None = None,
-    device: str = "auto",
-) -> None:
+def match_command(**params: Any) -> None:
     """Match pasted tracebacks, error lines or symptom sentences (FILES, or stdin) to known failures.
 
     With --verify, the checks of the top matches (up to three) then run on your model, loaded
     once (--model/--adapter; in the interpreter given by --python when set): a confirmed fault
     moves first, a not-confirmed one moves last, and each says what it found.
     """
+    run_match(MatchOptions(**params))
+
+
+def run_match(options: MatchOptions) -> None:
+    """``match_command``'s body: read each input, match it, render it; exits with the documented code."""
     from .inputs import read_sources
     from .render import render_json, render_markdown, render_text
 
-    fmt = "json" if as_json else fmt
-    if not files and sys.stdin is not None and sys.stdin.isatty():
+    fmt = options.output_format
+    if not options.files and sys.stdin is not None and sys.stdin.isatty():
         raise PeftWhyError("paste a traceback on stdin (end with Ctrl-D), or name files: peft-why FILE...")
-    if run_verify and not (model or adapter):
+    if options.run_verify and not (options.model or options.adapter):
         raise PeftWhyError("--verify needs --model PATH and/or --adapter PATH")
-    stage_list = _stages(stages)
-    versions = _versions(python, installed)
-    entries = _load_entries(kb_dirs)
+    stage_list = _stages(options.stages)
+    versions = _versions(options.python, options.installed)
+    entries = _load_entries(options.kb_dirs)
     results: list[MatchResult] = []
-    for source in read_sources(files):
+    for source in read_sources(options.files):
         if source.notice:
             click.echo(f"peft-why: {source.notice}", err=True)
-        result = _match_one(
-            source.name, source.text, source.error, top, stage_list, kb_dirs, debug_trace, debug, versions
-        )
+        result = _match_one(source.name, source.text, source.error, options, stage_list, versions)
         findings: list[Any] = []
-        if run_verify and result.diagnoses:
-            result, findings = _with_verification(result, model, adapter, device, python)
+        if options.run_verify and result.diagnoses:
+            result, findings = _with_verification(
+                result, options.model, options.adapter, options.device, options.python
+            )
         results.append(result)
         if fmt == "json":
             render_json(result, sys.stdout)
         elif fmt == "markdown":
             render_markdown(result, entries, sys.stdout, paste=source.text)
         else:
-            render_text(result, entries, sys.stdout, show_source=len(files) > 1, paste=source.text)
+            render_text(result, entries, sys.stdout, show_source=len(options.files) > 1, paste=source.text)
         if findings and fmt != "json":
             from .verify_cmd import render_finding
 
@@ -257,30 +244,27 @@ def _match_one(
     name: str,
     text: str | None,
     error: str | None,
-    top: int,
+    options: MatchOptions,
     stages: list[str] | None,
-    kb_dirs: tuple[str, ...],
-    debug_trace: bool,
-    debug: bool,
     versions: dict[str, str] | None = None,
 ) -> MatchResult:
     from peft_why.matcher.diagnose import diagnose_paste
     from peft_why.matcher.parse import parse
     from peft_why.redact import redact, redact_tree
 
-    from .report import redacted_diagnosis
+    from .result import redacted_diagnosis
 
     if error is not None or text is None:
         click.echo(f"peft-why: {error}", err=True)
         return MatchResult(name, "error", error=error)
     try:
-        pasted = diagnose_paste(text, top=top, stages=stages, kb_dirs=kb_dirs, versions=versions)
+        pasted = diagnose_paste(text, top=options.top, stages=stages, kb_dirs=options.kb_dirs, versions=versions)
         diagnoses = pasted.diagnoses
         # --debug-trace echoes the paste: parse the redacted text (the normalised copy masks digits, which
         # would hide a token's shape from the redactor), then redact what parsing derived from it
-        trace = redact_tree(parse(redact(text)).to_dict()) if debug_trace else None
+        trace = redact_tree(parse(redact(text)).to_dict()) if options.debug_trace else None
     except Exception as exc:
-        if debug:
+        if options.debug:
             raise
         message = redact(f"{name}: internal error: {type(exc).__name__}: {exc}")
         click.echo(f"peft-why: {message} (rerun with --debug for details)", err=True)
@@ -416,8 +400,6 @@ def kb_new_command(entry_id: str, with_check: bool, area: str | None, root: str)
 
 
 cli.add_command(verify_command)
-from .eval_cmd import eval_command  # noqa: E402
-
 cli.add_command(eval_command)
 cli.add_command(hook_group)
 cli.add_command(run_command)

@@ -6,18 +6,19 @@ rich is imported only by the text renderer, so ``--json`` stays fast.
 from __future__ import annotations
 
 import json
-import os
 import re
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from peft_why._render import docs_base
+from peft_why._render import docs_url as docs_link
 from peft_why.answer import CLOSE_RUNNER_UP as CLOSE_RUNNER_UP  # re-exported: one margin for hook and CLI
 from peft_why.answer import Part, answer_parts
 from peft_why.matcher.types import Diagnosis
 from peft_why.redact import MAX_PASTE_CHARS as MAX_PASTE_CHARS  # re-exported: the cap the links keep to
 from peft_why.redact import redact_paste as redact_paste
 
-from .report import MatchResult
+from .result import MatchResult
 
 if TYPE_CHECKING:  # pydantic stays out of the --json path (the compiled KB cache needs no schema)
     from rich.console import Console
@@ -25,21 +26,15 @@ if TYPE_CHECKING:  # pydantic stays out of the --json path (the compiled KB cach
     from peft_why.kb.model import Entry
 
 
-def docs_link(entry_id: str) -> str | None:
-    """The entry's page on the docs site, when ``PEFT_WHY_DOCS_URL`` names one."""
-    base = os.environ.get("PEFT_WHY_DOCS_URL", "").strip()
-    return f"{base.rstrip('/')}/entries/{entry_id}/" if base else None
-
-
 def paste_link(text: str | None) -> str | None:
     """The docs paste page with this (redacted) paste in its fragment, when ``PEFT_WHY_DOCS_URL`` is set.
 
     A fragment is never sent to the server, so the paste stays on the user's machine.
     """
-    base = os.environ.get("PEFT_WHY_DOCS_URL", "").strip()
+    base = docs_base()
     if not base or not text or not text.strip():
         return None
-    return f"{base.rstrip('/')}/paste/#q={quote(redact_paste(text), safe='')}"
+    return f"{base}/paste/#q={quote(redact_paste(text), safe='')}"
 
 
 def render_json(result: MatchResult, out: IO[str]) -> None:

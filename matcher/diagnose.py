@@ -16,12 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+# installed_versions / interpreter_versions are re-exported: callers read versions through the matcher.
+from peft_why._env import installed_versions as installed_versions
+from peft_why._env import interpreter_versions as interpreter_versions
+
+from . import fuzzy, lexical, regex_stage, symptom, version
 from .fuse import ABSTAIN_BELOW, DEFAULT_WEIGHTS, fuse
-from .fuzzy import fuzzy_candidates
-from .index import KbIndex, build_index, index_data, index_from_data
-from .lexical import lexical_candidates
+from .index import KbIndex
 from .parse import parse
-from .regex_stage import regex_candidates
+from .prepared import Prepared, as_prepared, prepare, prepared_data, prepared_from_data
 from .trace import Trace
 from .types import STAGES, Candidate, Diagnosis
 
@@ -45,11 +48,10 @@ CATALOGUE_WEIGHT = 0.92
 
 
 @functools.lru_cache(maxsize=8)
-def _cached_kb(extra_dirs: tuple[str, ...], env_path: str) -> tuple[KnowledgeBase, KbIndex]:
+def _cached_kb(extra_dirs: tuple[str, ...], env_path: str) -> tuple[KnowledgeBase, Prepared]:
     del env_path  # part of the cache key only: PEFT_WHY_KB_PATH changes which entries load
-    import importlib.util
-
     from peft_why import __version__
+    from peft_why.kb.paths import ENTRIES_DIR
 
     from .compiled import cache_key, load_compiled
     from .semantic import cache_dir
@@ -59,40 +61,42 @@ def _cached_kb(extra_dirs: tuple[str, ...], env_path: str) -> tuple[KnowledgeBas
 
         return load_kb(extra_dirs)
 
-    spec = importlib.util.find_spec("peft_why.kb")  # imports nothing heavy (not kb.loader: yaml, pydantic)
-    builtin = Path(next(iter(spec.submodule_search_locations or []))) / "entries" if spec else None
+    builtin = ENTRIES_DIR
     from_env = [Path(p) for p in os.environ.get("PEFT_WHY_KB_PATH", "").split(os.pathsep) if p.strip()]
-    dirs = ([builtin] if builtin else []) + from_env + [Path(d) for d in extra_dirs]
-    if os.environ.get("PEFT_WHY_NO_CACHE") == "1" or builtin is None:
+    dirs = [builtin, *from_env, *(Path(d) for d in extra_dirs)]
+    if os.environ.get("PEFT_WHY_NO_CACHE") == "1":
         kb = load()
-        return kb, build_index(kb.active)
+        return kb, prepare(kb.active)
     key = cache_key(__version__, dirs)
-    kb, derived = load_compiled(
-        cache_dir() / f"kb-{key}.json", key, load, lambda kb: index_data(build_index(kb.active))
-    )
-    return kb, index_from_data(derived, kb.active) if derived else build_index(kb.active)
+    kb, derived = load_compiled(cache_dir() / f"kb-{key}.json", key, load, lambda kb: prepared_data(prepare(kb.active)))
+    return kb, prepared_from_data(derived, kb.active) if derived else prepare(kb.active)
 
 
 def get_kb(extra_dirs: Sequence[str] = ()) -> tuple[KnowledgeBase, KbIndex]:
     """The KB in effect (built-in + ``PEFT_WHY_KB_PATH`` + ``extra_dirs``) and its index, cached."""
-    return _cached_kb(tuple(str(d) for d in extra_dirs), os.environ.get("PEFT_WHY_KB_PATH", ""))
+    kb, prepared = _cached_kb(tuple(str(d) for d in extra_dirs), os.environ.get("PEFT_WHY_KB_PATH", ""))
+    return kb, prepared.index
+
+
+def get_prepared(extra_dirs: Sequence[str] = ()) -> Prepared:
+    """The stages' prepared indexes for the KB in effect (as ``get_kb``), kept for the process."""
+    return _cached_kb(tuple(str(d) for d in extra_dirs), os.environ.get("PEFT_WHY_KB_PATH", ""))[1]
 
 
 @functools.lru_cache(maxsize=8)
 def _cached_vectors(extra_dirs: tuple[str, ...], env_path: str) -> VectorIndex | None:
-    import importlib.util
+    from peft_why.kb.paths import data_file
 
     from . import semantic
 
-    _kb, index = _cached_kb(extra_dirs, env_path)
+    _kb, prepared = _cached_kb(extra_dirs, env_path)
+    index = prepared.index
     try:
         encoder = semantic.load_encoder()
     except semantic.ModelUnavailable as exc:
         print(f"peft-why: semantic stage off: {exc}; the other stages still run", file=sys.stderr)
         return None
-    spec = importlib.util.find_spec("peft_why.kb")  # not kb.loader: it imports yaml and pydantic
-    kb_root = Path(next(iter(spec.submodule_search_locations or []))) if spec else Path()
-    shipped = semantic.read_store(kb_root / "data" / f"{semantic.VECTORS_NAME}.npy")
+    shipped = semantic.read_store(data_file(f"{semantic.VECTORS_NAME}.npy"))
     user_path = semantic.cache_dir() / f"{semantic.VECTORS_NAME}-{semantic.MODEL_SHA256[:12]}.npy"
     user = semantic.read_store(user_path)
     pairs = index.semantic_pairs if index.semantic_pairs is not None else semantic.entry_semantic_texts(index)
@@ -125,7 +129,7 @@ def parse_stages(stages: Sequence[str] | None) -> tuple[str, ...]:
 
 def stage_candidates(
     trace: Trace,
-    index: KbIndex,
+    index: KbIndex | Prepared,
     *,
     stages: Sequence[str] = STAGES,
     vectors: Callable[[], VectorIndex | None] | None = None,
@@ -134,20 +138,20 @@ def stage_candidates(
     """Each selected stage's candidates for a parsed paste.
 
     ``vectors`` supplies the semantic index on demand (loading it is the only
-    costly step), so a paste a regex settles never pays for the model.
+    costly step), so a paste a regex settles never pays for the model. Pass a ``Prepared``
+    (``get_prepared``) to reuse the stages' indexes; a bare ``KbIndex`` is prepared per call.
     """
+    prepared = as_prepared(index)
     found: dict[str, list[Candidate]] = {}
     if "regex" in stages:
-        found["regex"] = regex_candidates(trace, (), plan=index.regex_plan, deadline=time.monotonic() + REGEX_BUDGET_S)
+        found["regex"] = regex_stage.candidates(trace, prepared.regex, deadline=time.monotonic() + REGEX_BUDGET_S)
     if "lexical" in stages:
-        found["lexical"] = lexical_candidates(trace, index)
+        found["lexical"] = lexical.candidates(trace, prepared.lexical)
     if "fuzzy" in stages:
-        found["fuzzy"] = fuzzy_candidates(trace, index)
+        found["fuzzy"] = fuzzy.candidates(trace, prepared.fuzzy)
     settled = any(c.score >= SETTLED_AT for c in found.get("regex", ()))
     if "symptom" in stages and (not settled or len(stages) == 1):
-        from .symptom import symptom_candidates
-
-        found["symptom"] = symptom_candidates(trace, index.symptoms)
+        found["symptom"] = symptom.candidates(trace, prepared.symptom)
     # By default a stage the fusion gives no weight (bench/fit_devset.py) is not worth its model load;
     # a selection that names it runs it.
     chosen = tuple(stages) != STAGES
@@ -159,22 +163,13 @@ def stage_candidates(
 
             found["semantic"] = semantic_candidates(trace, vector_index)
     if "version" in stages:
-        from .version import version_candidates
-
-        found["version"] = version_candidates(trace, index, _version_table(), versions=versions)
+        found["version"] = version.candidates(trace, prepared.version, versions=versions)
     return found
-
-
-@functools.lru_cache(maxsize=1)
-def _version_table() -> dict[str, Any]:
-    from .version import load_table
-
-    return load_table()
 
 
 def rank(
     trace: Trace,
-    index: KbIndex,
+    index: KbIndex | Prepared,
     *,
     stages: Sequence[str] = STAGES,
     threshold: float = ABSTAIN_BELOW,
@@ -185,8 +180,9 @@ def rank(
 
     ``versions`` (package -> version) overrides the versions the paste reveals.
     """
-    found = stage_candidates(trace, index, stages=stages, vectors=vectors, versions=versions)
-    return fuse(found, index.entries, DEFAULT_WEIGHTS, threshold=threshold)
+    prepared = as_prepared(index)
+    found = stage_candidates(trace, prepared, stages=stages, vectors=vectors, versions=versions)
+    return fuse(found, prepared.entries, DEFAULT_WEIGHTS, threshold=threshold)
 
 
 @dataclass(frozen=True)
@@ -212,33 +208,36 @@ def diagnose_paste(
 ) -> PasteDiagnosis:
     """``diagnose_text`` plus the answers from the source (the catalogue of library messages)."""
     chosen = parse_stages(stages)
-    _kb, index = get_kb(kb_dirs)
-    found = paste_diagnosis(parse(text), index, stages=chosen, vectors=lambda: get_vectors(kb_dirs), versions=versions)
+    prepared = get_prepared(kb_dirs)
+    found = paste_diagnosis(
+        parse(text), prepared, stages=chosen, vectors=lambda: get_vectors(kb_dirs), versions=versions
+    )
     return PasteDiagnosis(found.diagnoses[: max(0, top)], found.source_answers)
 
 
 def paste_diagnosis(
     trace: Trace,
-    index: KbIndex,
+    index: KbIndex | Prepared,
     *,
     stages: Sequence[str] = STAGES,
     vectors: Callable[[], VectorIndex | None] | None = None,
     versions: Mapping[str, str] | None = None,
 ) -> PasteDiagnosis:
     """The production path on a parsed paste: the stages, then the catalogue when no pattern fired."""
-    found = stage_candidates(trace, index, stages=stages, vectors=vectors, versions=versions)
-    findings = source_lookup(trace, index, found, stages=stages, versions=versions)
+    prepared = as_prepared(index)
+    found = stage_candidates(trace, prepared, stages=stages, vectors=vectors, versions=versions)
+    findings = source_lookup(trace, prepared, found, stages=stages, versions=versions)
     if not findings:
-        return PasteDiagnosis(tuple(fuse(found, index.entries, DEFAULT_WEIGHTS)))
+        return PasteDiagnosis(tuple(fuse(found, prepared.entries, DEFAULT_WEIGHTS)))
     from .source import answers_the_error
 
-    ranked = with_sources(found, findings, answers_the_error(findings, trace), index.entries)
+    ranked = with_sources(found, findings, answers_the_error(findings, trace), prepared.entries)
     return PasteDiagnosis(tuple(ranked), tuple(f for f in findings if f.shown))
 
 
 def source_lookup(
     trace: Trace,
-    index: KbIndex,
+    index: KbIndex | Prepared,
     found: Mapping[str, Sequence[Candidate]],
     *,
     stages: Sequence[str] = STAGES,
@@ -250,7 +249,7 @@ def source_lookup(
         return []
     from .source import source_findings
 
-    return source_findings(trace, index, versions)
+    return source_findings(trace, as_prepared(index).index, versions)
 
 
 def with_sources(
@@ -339,34 +338,6 @@ def exception_paste(
     return diagnose_paste(text, top=top, stages=stages, kb_dirs=kb_dirs, versions=installed_versions())
 
 
-def interpreter_versions(python: str) -> dict[str, str]:
-    """Another interpreter's installed peft / transformers / trl / accelerate versions.
-
-    Runs ``python -c`` with only the standard library (importlib.metadata), so it works in
-    any environment the user trains in. Raises ``OSError`` / ``ValueError`` with a reason.
-    """
-    import json
-    import subprocess
-
-    from .version import PACKAGES
-
-    probe = (
-        "import json\nfrom importlib import metadata\nout = {}\n"
-        f"for name in {list(PACKAGES)!r}:\n"
-        "    try:\n        out[name] = metadata.version(name)\n"
-        "    except metadata.PackageNotFoundError:\n        pass\n"
-        "print(json.dumps(out))\n"
-    )
-    try:
-        done = subprocess.run([python, "-c", probe], capture_output=True, text=True, timeout=60)
-    except subprocess.TimeoutExpired:
-        raise OSError("timed out reading installed versions") from None
-    if done.returncode != 0:
-        raise ValueError((done.stderr.strip().splitlines() or ["failed"])[-1])
-    found: dict[str, str] = json.loads(done.stdout.strip().splitlines()[-1])
-    return found
-
-
 def entry_check(entry_id: str, kb_dirs: Sequence[str] = ()) -> str | None:
     """The check that verifies an entry: its ``verify:`` field (None when it has none).
 
@@ -393,18 +364,3 @@ def verify(entry_id: str, model: Any = None, **context: Any) -> Finding:
     if check is None:
         return Finding(entry_id, NOT_APPLICABLE, f"no check for {entry_id!r}", check=check_name(entry_id))
     return run(entry_id, model, check=check, **context)
-
-
-def installed_versions() -> dict[str, str]:
-    """This interpreter's peft / transformers / trl / accelerate versions (the live ones, for the hook)."""
-    from importlib import metadata
-
-    from .version import PACKAGES
-
-    found: dict[str, str] = {}
-    for package in PACKAGES:
-        try:
-            found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            continue
-    return found

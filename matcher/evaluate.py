@@ -32,11 +32,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .diagnose import SETTLED_AT, get_kb, get_vectors, paste_diagnosis, source_lookup, stage_candidates, with_sources
+from .diagnose import (
+    SETTLED_AT,
+    get_prepared,
+    get_vectors,
+    paste_diagnosis,
+    source_lookup,
+    stage_candidates,
+    with_sources,
+)
 from .fuse import ABSTAIN_BELOW, CALIBRATION, DEFAULT_WEIGHTS, HIGH, IDENTITY, fuse
 from .index import KbIndex
 from .metrics import Facets, Outcome, natural_key, part_of, reliability, slice_rows
 from .parse import parse
+from .prepared import Prepared, as_prepared
 from .types import STAGES, Candidate, Diagnosis
 
 if TYPE_CHECKING:
@@ -86,11 +95,9 @@ def load_cases(folder: Path) -> list[Case]:
 
 def default_tail_map_path() -> Path:
     """``kb/data/tail-map.yaml`` of the installed KB, found without importing ``kb.loader``."""
-    import importlib.util
+    from peft_why.kb.paths import data_file
 
-    spec = importlib.util.find_spec("peft_why.kb")
-    root = Path(next(iter(spec.submodule_search_locations or []))) if spec else Path("kb")
-    return root / "data" / TAIL_MAP_NAME
+    return data_file(TAIL_MAP_NAME)
 
 
 def load_tail_map(path: Path | None = None) -> dict[str, str | None]:
@@ -161,21 +168,22 @@ class CachedCase:
 
 def stage_cache(
     cases: Sequence[Case],
-    index: KbIndex,
+    index: KbIndex | Prepared,
     *,
     tail_map: Mapping[str, str | None],
     split: str | None,
     vectors: Callable[[], VectorIndex | None] | None,
 ) -> list[CachedCase]:
     """Parse each case and run every stage on it once."""
+    prepared = as_prepared(index)  # once, not once per case
     cached: list[CachedCase] = []
     for case in cases:
         trace = parse(case.text)
-        found = stage_candidates(trace, index, stages=STAGES, vectors=vectors)
+        found = stage_candidates(trace, prepared, stages=STAGES, vectors=vectors)
         if "semantic" not in found:
-            alone = stage_candidates(trace, index, stages=("semantic",), vectors=vectors)
+            alone = stage_candidates(trace, prepared, stages=("semantic",), vectors=vectors)
             found = {**found, **alone}
-        target = target_of(case.label, tail_map, index.entries)
+        target = target_of(case.label, tail_map, prepared.entries)
         facets = Facets(part_of(case.case, split), group_of(case.label, target), case.kind, case.lang)
         sources = tuple(source_lookup(trace, index, found))
         answers_error, right_site = False, False
@@ -192,17 +200,19 @@ def stage_cache(
 def prepare(
     cases: Sequence[Case],
     *,
-    index: KbIndex | None,
+    index: KbIndex | Prepared | None,
     vectors: Callable[[], VectorIndex | None] | None,
     tail_map: Mapping[str, str | None] | None,
     split: str | None,
-) -> tuple[KbIndex, Callable[[], VectorIndex | None] | None, Mapping[str, str | None], list[CachedCase]]:
+) -> tuple[Prepared, Callable[[], VectorIndex | None] | None, Mapping[str, str | None], list[CachedCase]]:
     """The KB in effect and its vectors (unless an index is given), the tail map (unless given), the stage cache."""
     if index is None:
-        _kb, index = get_kb()
+        prepared = get_prepared()
         vectors = vectors or (lambda: get_vectors())
+    else:
+        prepared = as_prepared(index)
     tail_map = load_tail_map() if tail_map is None else tail_map
-    return index, vectors, tail_map, stage_cache(cases, index, tail_map=tail_map, split=split, vectors=vectors)
+    return prepared, vectors, tail_map, stage_cache(cases, prepared, tail_map=tail_map, split=split, vectors=vectors)
 
 
 def restrict(found: Mapping[str, Sequence[Candidate]], stages: Sequence[str]) -> dict[str, Sequence[Candidate]]:
@@ -351,10 +361,10 @@ def evaluate(
     JSON-ready with fixed field names. ``split`` is the last case id of the tuned part
     (None: no split). ``floor_encode`` is the MiniLM encoder for the floor row (None: no floor row).
     """
-    index, vectors, tail_map, cache = prepare(cases, index=index, vectors=vectors, tail_map=tail_map, split=split)
-    entries = index.entries
+    prepared, vectors, tail_map, cache = prepare(cases, index=index, vectors=vectors, tail_map=tail_map, split=split)
+    entries = prepared.entries
     # The production answers come from the path users run; the cache must reproduce them.
-    fused = [list(paste_diagnosis(parse(c.case.text), index, vectors=vectors).diagnoses) for c in cache]
+    fused = [list(paste_diagnosis(parse(c.case.text), prepared, vectors=vectors).diagnoses) for c in cache]
     mismatch = [
         c.case.case
         for c, answers in zip(cache, fused)

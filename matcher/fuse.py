@@ -110,7 +110,9 @@ def fuse(
         )
         best_stage = min(EVIDENCE_STAGES.index(c.stage) for c in candidates)
         finding = finding_for(entry.finding, candidates)
-        diagnosis = Diagnosis(entry_id, entry.title, score, confidence_of(score), evidence, finding=finding)
+        diagnosis = Diagnosis(
+            entry_id, entry.title, score, confidence_of(score), evidence, finding=finding, fix=entry.fix.summary
+        )
         ranked.append((-raw, best_stage, entry_id, diagnosis))
     ranked.sort(key=lambda item: item[:3])
     found = [item[3] for item in ranked]

@@ -183,12 +183,16 @@ def build_lexical_index(texts: Mapping[str, Sequence[str]]) -> LexicalIndex:
     return LexicalIndex(entry_ids, {t: tuple(p) for t, p in postings.items()}, idf)
 
 
-def lexical_candidates(trace: Trace, index: KbIndex, *, limit: int = 20) -> list[Candidate]:
+def prepare(index: KbIndex) -> LexicalIndex:
+    """The lexical stage's index for a KB: BM25 postings over every entry's texts, built once per KB."""
+    return build_lexical_index(entry_texts(index))
+
+
+def candidates(trace: Trace, lexical: LexicalIndex, *, limit: int = 20) -> list[Candidate]:
     """Entries whose texts share the paste's informative words, best first, at most ``limit``."""
     query = tokens("\n".join(key_texts(trace)))
     if not query:
         return []
-    lexical = index.lexical
     out: list[Candidate] = []
     for score, entry_id, number in lexical.top(query, limit):
         if score < MIN_SCORE:
@@ -212,3 +216,8 @@ def browser_rules() -> dict[str, Any]:
         "MIN_SCORE": MIN_SCORE,
         "FULL_WEIGHT_TOKENS": FULL_WEIGHT_TOKENS,
     }
+
+
+def lexical_candidates(trace: Trace, index: KbIndex, *, limit: int = 20) -> list[Candidate]:
+    """``candidates`` over an index prepared from ``index`` on the spot (for one-off calls and tests)."""
+    return candidates(trace, prepare(index), limit=limit)

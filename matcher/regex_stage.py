@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from peft_why.kb.patterns import compile_pattern, split_flags, stdlib_tree
@@ -29,13 +30,35 @@ TRACEBACK_HIT = 0.95
 MIN_LITERAL = 4
 
 
-def regex_candidates(
-    trace: Trace,
-    entries: Sequence[Entry],
-    *,
-    plan: Sequence[tuple[str | None, Entry, Symptom]] | None = None,
-    deadline: float | None = None,
-) -> list[Candidate]:
+@dataclass(frozen=True)
+class RegexPlan:
+    """The regex stage's prepared rules: ``(required literal, entry, symptom)`` per active symptom, in id order."""
+
+    rules: tuple[tuple[str | None, Entry, Symptom], ...]
+
+    def literals(self) -> dict[str, str | None]:
+        """Each pattern's required literal, JSON-ready (the compiled KB cache keeps it)."""
+        return {symptom.regex: literal for literal, _entry, symptom in self.rules}
+
+
+def prepare(entries: Iterable[Entry], literals: Mapping[str, str | None] | None = None) -> RegexPlan:
+    """The plan for ``entries`` (retired ones skipped), built once per KB.
+
+    ``literals`` are required literals computed earlier (the compiled KB cache), so start-up
+    does not parse every pattern; a pattern they lack is parsed here.
+    """
+    known = literals or {}
+    return RegexPlan(
+        tuple(
+            (known[symptom.regex] if symptom.regex in known else required_literal(symptom.regex), entry, symptom)
+            for entry in sorted(entries, key=lambda e: e.id)
+            if not entry.is_retired
+            for symptom in entry.symptoms
+        )
+    )
+
+
+def candidates(trace: Trace, plan: RegexPlan, *, deadline: float | None = None) -> list[Candidate]:
     """One candidate per entry with a symptom hit: its strongest hit, with the line it sits on.
 
     ``deadline`` (a ``time.monotonic()`` value) is one budget for the whole paste, not
@@ -45,19 +68,11 @@ def regex_candidates(
 
     Prefiltered: a pattern is compiled and run only when its longest required
     literal occurs in the paste (case-insensitively), so cost does not grow with
-    every pattern in the KB. ``plan`` (``KbIndex.regex_plan``) carries the
-    literals precomputed; without it they are derived from ``entries``.
+    every pattern in the KB.
     """
-    if plan is None:
-        plan = [
-            (required_literal(s.regex), e, s)
-            for e in sorted(entries, key=lambda e: e.id)
-            if not e.is_retired
-            for s in e.symptoms
-        ]
     lowered = trace.text.lower()
     best: dict[str, Candidate] = {}
-    for literal, entry, symptom in plan:
+    for literal, entry, symptom in plan.rules:
         if literal is not None and literal not in lowered:
             continue
         try:
@@ -69,28 +84,19 @@ def regex_candidates(
     return list(best.values())
 
 
-_KNOWN_LITERALS: dict[str, str | None] = {}
-
-
-def prime_literals(literals: dict[str, str | None]) -> None:
-    """Literals computed earlier (the compiled KB cache), so start-up does not parse every pattern."""
-    _KNOWN_LITERALS.update(literals)
-
-
-def required_literal(pattern: str) -> str | None:
-    """``_required_literal`` through the primed table (cache) first."""
-    if pattern in _KNOWN_LITERALS:
-        return _KNOWN_LITERALS[pattern]
-    return _required_literal(pattern)
+def regex_candidates(trace: Trace, entries: Sequence[Entry], *, deadline: float | None = None) -> list[Candidate]:
+    """``candidates`` over a plan prepared from ``entries`` on the spot (for one-off calls and tests)."""
+    return candidates(trace, prepare(entries), deadline=deadline)
 
 
 @functools.lru_cache(maxsize=65536)
-def _required_literal(pattern: str) -> str | None:
+def required_literal(pattern: str) -> str | None:
     """The longest run of plain characters every match must contain, lower-cased, or None.
 
     Read from CPython's regex parser: only top-level literals count (anything
     inside a group, class, alternation or repeat may vary), so a paste without
     the literal cannot match. None when no run of ``MIN_LITERAL`` characters is certain.
+    Memoised: pure, and a KB's patterns are parsed again each time a plan is prepared.
     """
     _flags, body = split_flags(pattern)
     tree = stdlib_tree(body)

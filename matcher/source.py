@@ -19,8 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from . import regex_stage
 from .catalogue import PLACEHOLDER, SEARCH_TIMEOUT, SourceAnswer, catalogue_hits, load_catalogue, version_verdict
-from .regex_stage import EXCEPTION_HIT, regex_candidates
+from .regex_stage import EXCEPTION_HIT
 from .trace import ExceptionBlock, Trace, WarningLine
 from .types import Candidate
 
@@ -140,10 +141,11 @@ def _pattern_links(answer_id: str, index: KbIndex) -> tuple[str, ...]:
     messages = [" ".join(str(record["t"]).replace(PLACEHOLDER, value).split()) for value in LINK_FILLS]
     seen = " ".join(messages).lower()
     # the patterns whose required literal occurs in some filling (one pass over the plan, not five)
-    plan = [item for item in index.regex_plan if item[0] is None or item[0] in seen]
+    rules = regex_stage.prepare(index.entries.values(), index.literals).rules
+    plan = regex_stage.RegexPlan(tuple(item for item in rules if item[0] is None or item[0] in seen))
     for kind, exception in sorted({(str(site[0]), str(site[1])) for site in record["sites"]}):
         for message in messages:
-            for candidate in regex_candidates(message_trace(message, exception, kind), (), plan=plan):
+            for candidate in regex_stage.candidates(message_trace(message, exception, kind), plan):
                 if candidate.score >= EXCEPTION_HIT:
                     found.add(candidate.entry_id)
     return tuple(sorted(found))

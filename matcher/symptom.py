@@ -30,9 +30,13 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .trace import Trace
 from .types import Candidate
+
+if TYPE_CHECKING:
+    from peft_why.kb.model import Entry
 
 OBS_SHARE = 0.5
 EXTRA_PENALTY = 0.12
@@ -121,6 +125,17 @@ def build_symptom_index(presentations: Mapping[str, Sequence[tuple[str, str]]]) 
     return SymptomIndex(tuple(profiles), weights)
 
 
+def prepare(entries: Mapping[str, Entry]) -> SymptomIndex:
+    """The stage's index over the active entries' ``presentations`` (built once per KB)."""
+    return build_symptom_index(
+        {
+            entry_id: [(p.observation, p.context) for p in entry.presentations]
+            for entry_id, entry in entries.items()
+            if entry.presentations and not entry.is_retired
+        }
+    )
+
+
 def profile_score(profile: Profile, seen: frozenset[str], did: frozenset[str], index: SymptomIndex) -> float:
     """How well the paste's facets fit one entry (0..1), by the module docstring's formula."""
     best = 0.0
@@ -156,3 +171,8 @@ def symptom_candidates(trace: Trace, index: SymptomIndex, *, limit: int = 20) ->
         words = ", ".join(name.split(":", 1)[1] for name in shared)
         out.append(Candidate("symptom", entry_id, -negative, f"describes {words} (symptom {-negative:.2f})", line))
     return out
+
+
+def candidates(trace: Trace, index: SymptomIndex, *, limit: int = 20) -> list[Candidate]:
+    """The stage's pure half (``matcher/prepared.py``): ``symptom_candidates``."""
+    return symptom_candidates(trace, index, limit=limit)

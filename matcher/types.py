@@ -71,6 +71,9 @@ class Diagnosis:
     finding: str | None = field(default=None, compare=False)
     # Set when close candidates share a symptom family: the one observation that tells this one apart.
     distinguish: str | None = field(default=None, compare=False)
+    # The entry's one-line fix, carried so a renderer need not look the entry up again; not in the
+    # JSON contract ("" when the diagnosis was made without its entry at hand).
+    fix: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         data = {

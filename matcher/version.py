@@ -19,11 +19,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from packaging.specifiers import InvalidSpecifier, Specifier
+from packaging.version import InvalidVersion, Version
 
 from .index import KbIndex
 from .trace import Trace
 from .types import Candidate
+
+if TYPE_CHECKING:
+    from peft_why.kb.model import Entry
 
 OUTDATED_ENTRY = "outdated-package"
 # A keyword the config rejects because it is misspelt or belongs to another config. When the table shows
@@ -44,30 +51,36 @@ _ATTRIBUTE = re.compile(r"module '(\w{1,80})' has no attribute '(\w{1,80})'")
 MAX_TEXT = 20000
 
 
-def version_key(text: str) -> tuple[int, ...]:
-    """``"0.10.1rc1"`` -> ``(0, 10, 1)``: numeric parts only, enough to order releases."""
-    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
+def parse_version(text: str) -> Version | None:
+    """A release as PEP 440 orders it (``packaging``), or None when ``text`` has no number at all.
+
+    Text that is no valid version (``2.1.0 (cuda)``) falls back to its first three numbers, so a
+    version printed oddly in a paste still orders.
+    """
+    try:
+        return Version(text.strip())
+    except InvalidVersion:
+        numbers = re.findall(r"\d+", text)[:3]
+        return Version(".".join(numbers)) if numbers else None
+
+
+def version_key(text: str) -> Version:
+    """``parse_version`` for ordering: text without a number sorts first (as ``0``)."""
+    return parse_version(text) or Version("0")
 
 
 def satisfies(version: str, specifier: str) -> bool:
-    """Whether ``version`` meets a specifier such as ``">=0.6,<0.8"`` (numeric comparison)."""
+    """Whether ``version`` meets a specifier such as ``">=0.6,<0.8"`` (PEP 440, pre-releases included).
+
+    A clause that is no valid specifier is ignored, as the KB lint reports it.
+    """
     have = version_key(version)
     for clause in specifier.split(","):
-        found = re.match(r"\s*(==|!=|<=|>=|<|>|~=)\s*([\w.*+-]+)", clause)
-        if not found:
+        try:
+            spec = Specifier(clause.strip(), prereleases=True)
+        except InvalidSpecifier:
             continue
-        op, want_text = found.groups()
-        want = version_key(want_text.replace("*", "0"))
-        checks = {
-            "==": have[: len(want)] == want,
-            "!=": have[: len(want)] != want,
-            "<=": have <= want,
-            ">=": have >= want,
-            "<": have < want,
-            ">": have > want,
-            "~=": have >= want and have[: max(1, len(want) - 1)] == want[: max(1, len(want) - 1)],
-        }
-        if not checks[op]:
+        if not spec.contains(have, prereleases=True):
             return False
     return True
 
@@ -93,17 +106,25 @@ def mentioned(trace: Trace) -> list[tuple[str, str, str]]:
     return list(dict.fromkeys(out))
 
 
-def version_candidates(
-    trace: Trace,
-    index: KbIndex,
-    table: Mapping[str, Any],
-    *,
-    versions: Mapping[str, str] | None = None,
-) -> list[Candidate]:
+@dataclass(frozen=True)
+class VersionPlan:
+    """The version stage's prepared data: the entries (by id) and the shipped version table."""
+
+    entries: Mapping[str, Entry]
+    table: Mapping[str, Any]
+
+
+def prepare(entries: Mapping[str, Entry], table: Mapping[str, Any] | None = None) -> VersionPlan:
+    """The plan for a KB; ``table`` defaults to the shipped one (``load_table``), read once here."""
+    return VersionPlan(entries, load_table() if table is None else table)
+
+
+def candidates(trace: Trace, plan: VersionPlan, *, versions: Mapping[str, str] | None = None) -> list[Candidate]:
     """Version evidence for and against entries; ``versions`` overrides what the paste shows."""
+    entries, table = plan.entries, plan.table
     have = {**trace.versions, **(versions or {})}
     out: list[Candidate] = []
-    if OUTDATED_ENTRY in index.entries:
+    if OUTDATED_ENTRY in entries:
         best: Candidate | None = None
         for package, item, name in mentioned(trace):
             facts = table.get(package, {}).get("items", {}).get(item)
@@ -118,12 +139,12 @@ def version_candidates(
         if best is not None:
             out.append(best)
             needed = dict(best.values).get("needed", "")
-            if MISSPELT_ENTRY in index.entries and best.score == KNOWN_VERSION and needed.startswith(">="):
+            if MISSPELT_ENTRY in entries and best.score == KNOWN_VERSION and needed.startswith(">="):
                 # the keyword is a real field, only newer than the user's release: version skew, not a typo
                 detail = f"{best.detail}: the keyword exists in a later release (demoted)"
                 out.append(Candidate("version", MISSPELT_ENTRY, DEMOTION, detail))
-    for entry_id in sorted(index.entries):
-        entry = index.entries[entry_id]
+    for entry_id in sorted(entries):
+        entry = entries[entry_id]
         for package, fixed in sorted(entry.fixed_in.items()):
             if package in have and version_key(have[package]) >= version_key(fixed):
                 detail = f"fixed in {package} {fixed}; the paste shows {package} {have[package]} (demoted)"
@@ -136,6 +157,17 @@ def version_candidates(
                     out.append(Candidate("version", entry_id, DEMOTION, detail))
                     break
     return out
+
+
+def version_candidates(
+    trace: Trace,
+    index: KbIndex,
+    table: Mapping[str, Any],
+    *,
+    versions: Mapping[str, str] | None = None,
+) -> list[Candidate]:
+    """``candidates`` over a plan made from ``index`` and ``table`` on the spot (for one-off calls and tests)."""
+    return candidates(trace, VersionPlan(index.entries, table), versions=versions)
 
 
 def _skew(package: str, name: str, facts: Mapping[str, Any], have: str | None) -> Candidate | None:
@@ -161,14 +193,11 @@ def _skew(package: str, name: str, facts: Mapping[str, Any], have: str | None) -
 
 def load_table() -> dict[str, Any]:
     """The shipped version table (package data; json only), or {} when absent."""
-    import importlib.util
     import json
-    from pathlib import Path
 
-    spec = importlib.util.find_spec("peft_why.kb")
-    if spec is None or not spec.submodule_search_locations:
-        return {}
-    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "versions.json"
+    from peft_why.kb.paths import data_file
+
+    path = data_file("versions.json")
     try:
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

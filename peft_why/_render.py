@@ -75,10 +75,25 @@ def format_source(finding: SourceFinding, *, color: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _fix_from_kb(entry_id: str) -> str:
+    """The entry's fix summary from the KB in effect ("" for an unknown id)."""
+    from peft_why.matcher.diagnose import get_kb
+
+    kb, _ = get_kb()
+    entry = kb.get(entry_id)
+    return entry.fix.summary if entry is not None else ""
+
+
+def docs_base() -> str | None:
+    """The docs site from ``PEFT_WHY_DOCS_URL`` without a trailing slash, or None when unset (no links)."""
+    base = os.environ.get("PEFT_WHY_DOCS_URL", "").strip()
+    return base.rstrip("/") if base else None
+
+
 def docs_url(entry_id: str) -> str | None:
     """The entry's page on the docs site, when ``PEFT_WHY_DOCS_URL`` names one."""
-    base = os.environ.get("PEFT_WHY_DOCS_URL", "").strip()
-    return f"{base.rstrip('/')}/entries/{entry_id}/" if base else None
+    base = docs_base()
+    return f"{base}/entries/{entry_id}/" if base else None
 
 
 def use_color(stream: Any) -> bool:

@@ -132,8 +132,10 @@ def autoinstall() -> None:
 
 
 def is_disabled() -> bool:
-    """``PEFT_WHY=0`` (or ``false``/``off``/``no``) turns the hook off at run time."""
-    return os.environ.get("PEFT_WHY", "").strip().lower() in ("0", "false", "off", "no")
+    """``PEFT_WHY=0`` (or ``false``/``off``/``no``) turns the hook off at run time (``_env`` parses it)."""
+    from ._env import is_disabled as env_disabled
+
+    return env_disabled()
 
 
 def _env_flag(name: str) -> bool:

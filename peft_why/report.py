@@ -9,13 +9,11 @@ interpreter (``peft-why report --python PATH``), or only from what a paste revea
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from peft_why._env import PACKAGES, PROBE_TIMEOUT_S, live_environment, probe
 from peft_why.redact import redact
 
 if TYPE_CHECKING:
@@ -23,73 +21,17 @@ if TYPE_CHECKING:
 
 __all__ = ["PACKAGES", "build_report", "environment_in_text", "environment_of", "live_environment", "redact"]
 
-# Reported in this order; the report says "not installed" for the missing ones.
-PACKAGES: tuple[str, ...] = ("torch", "peft", "transformers", "accelerate", "bitsandbytes", "trl")
 # Keep the end of a long log: that is where the error is.
 MAX_TRACEBACK_LINES = 200
 
-# Run in the other interpreter by ``environment_of``: versions from metadata, CUDA and GPU from torch.
-_PROBE = r"""
-import json, platform, sys
-from importlib import metadata
-env = {"python": platform.python_version(), "platform": platform.platform()}
-for name in sys.argv[1:]:
-    try:
-        env[name] = metadata.version(name)
-    except metadata.PackageNotFoundError:
-        env[name] = "not installed"
-try:
-    import torch
-    env["cuda"] = torch.version.cuda or "none (CPU build)"
-    if torch.cuda.is_available():
-        env["gpu"] = torch.cuda.get_device_name(0)
-except Exception:
-    pass
-print(json.dumps(env))
-"""
 
-
-def live_environment() -> dict[str, str]:
-    """This process's environment, without importing anything new (torch details only if torch is loaded)."""
-    import platform
-    from importlib import metadata
-
-    env = {"python": platform.python_version(), "platform": platform.platform()}
-    for name in PACKAGES:
-        try:
-            env[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            env[name] = "not installed"
-        except Exception:
-            env[name] = "unknown"
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        try:
-            env["cuda"] = torch.version.cuda or "none (CPU build)"
-            if torch.cuda.is_available():
-                env["gpu"] = torch.cuda.get_device_name(0)
-        except Exception:
-            pass
-    return env
-
-
-def environment_of(python: str, *, timeout: float = 120.0) -> dict[str, str]:
+def environment_of(python: str, *, timeout: float = PROBE_TIMEOUT_S) -> dict[str, str]:
     """Another interpreter's environment (``--python PATH``): package versions, CUDA, GPU name.
 
     Raises:
         OSError: the interpreter cannot be run or its probe failed.
     """
-    try:
-        done = subprocess.run(
-            [python, "-c", _PROBE, *PACKAGES], capture_output=True, text=True, timeout=timeout, check=False
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise OSError(f"{python}: no answer within {timeout:.0f} s") from exc
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["exit code " + str(done.returncode)])[-1]
-        raise OSError(f"{python}: probe failed: {last}")
-    data = json.loads(done.stdout.strip().splitlines()[-1])
-    return {str(k): str(v) for k, v in data.items()}
+    return probe(python, full=True, timeout=timeout)
 
 
 def environment_in_text(text: str) -> dict[str, str]:

@@ -14,7 +14,7 @@ from peft_why.answer import close_family
 from peft_why.cli.explain import entry_markdown
 from peft_why.cli.main import cli
 from peft_why.cli.render import make_console, print_markdown, render_markdown, render_text
-from peft_why.cli.report import MatchResult
+from peft_why.cli.result import MatchResult
 from peft_why.kb.loader import load_kb
 from peft_why.kb.schema import Entry
 from peft_why.matcher.types import Diagnosis, Evidence

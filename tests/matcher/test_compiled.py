@@ -41,13 +41,14 @@ def test_a_stale_cache_format_is_rebuilt(tmp_path: Path) -> None:
 
 
 def test_index_from_cache_equals_a_fresh_index() -> None:
-    from peft_why.matcher.index import build_index, index_data, index_from_data
+    from peft_why.matcher.prepared import prepare, prepared_data, prepared_from_data
 
     entries = load_kb(include_env=False).active
-    fresh = build_index(entries)
-    again = index_from_data(json.loads(json.dumps(index_data(fresh))), entries)
-    assert again.documents == fresh.documents
-    assert [(lit, s.regex) for lit, _e, s in again.regex_plan] == [(lit, s.regex) for lit, _e, s in fresh.regex_plan]
+    fresh = prepare(entries)
+    again = prepared_from_data(json.loads(json.dumps(prepared_data(fresh))), entries)
+    assert again.index.documents == fresh.index.documents
+    assert again.index.literals == fresh.regex.literals()
+    assert [(lit, s.regex) for lit, _e, s in again.regex.rules] == [(lit, s.regex) for lit, _e, s in fresh.regex.rules]
 
 
 def test_cache_key_changes_when_an_entry_file_changes(tmp_path: Path) -> None:

@@ -74,3 +74,13 @@ def test_evidence_lists_every_stage_strongest_first() -> None:
     evidence = fuse(stages, ENTRIES)[0].evidence
     assert [e.stage for e in evidence] == ["regex", "fuzzy"]
     assert evidence[0].detail == "regex saw a-entry"
+
+
+def test_a_diagnosis_carries_its_entrys_fix_for_renderers() -> None:
+    from peft_why.matcher.diagnose import diagnose_text, get_kb
+
+    kb, _ = get_kb()
+    best = diagnose_text("ValueError: Attempting to unscale FP16 gradients.")[0]
+    entry = kb.get(best.id)
+    assert entry is not None and best.fix == entry.fix.summary
+    assert "fix" not in best.to_dict()  # the JSON Lines contract is unchanged

@@ -63,3 +63,26 @@ def test_one_regex_budget_per_paste_stops_a_backtracking_pattern() -> None:
     start = time.monotonic()
     assert regex_candidates(trace, [slow], deadline=start + 0.2) == []
     assert time.monotonic() - start < 5
+
+
+def test_prepared_plan_uses_the_literals_it_is_given_and_no_other_plan_sees_them() -> None:
+    from peft_why.matcher.regex_stage import candidates, prepare
+
+    entry = make_entry("boom", "boom", regex="boom happened")
+    trace = parse("ValueError: boom happened")
+    # A cached literal the paste lacks filters the pattern out: proof the cache is read, not re-derived.
+    assert candidates(trace, prepare([entry], {"boom happened": "not in the paste"})) == []
+    assert [c.entry_id for c in candidates(trace, prepare([entry]))] == ["boom"]
+
+
+def test_kb_index_imports_no_stage() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, peft_why.matcher.index\n"
+        "stages = ('regex_stage', 'lexical', 'fuzzy', 'semantic', 'version', 'prepared')\n"
+        "print([s for s in stages if f'peft_why.matcher.{s}' in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from peft_why.matcher.diagnose import diagnose_text, get_kb
+from peft_why.matcher.diagnose import diagnose_text, get_kb, get_prepared
 from peft_why.matcher.fuse import fuse
 from peft_why.matcher.parse import parse
 from peft_why.matcher.symptom import build_symptom_index, facets, split, symptom_candidates
@@ -44,9 +44,8 @@ def test_facets_keep_the_line_of_their_first_occurrence() -> None:
     ],
 )
 def test_generic_words_alone_name_no_facet_and_no_entry(text: str) -> None:
-    _kb, index = get_kb()
     assert not split(facets(text))[0]
-    assert symptom_candidates(parse(text), index.symptoms) == []
+    assert symptom_candidates(parse(text), get_prepared().symptom) == []
 
 
 def test_a_model_size_is_not_a_file_size() -> None:
@@ -101,8 +100,7 @@ def test_a_paste_with_an_exception_weighs_its_prose_less() -> None:
     ],
 )
 def test_entries_presentations_are_found_by_descriptions_written_here(text: str, entry_id: str) -> None:
-    _kb, index = get_kb()
-    assert symptom_candidates(parse(text), index.symptoms)[0].entry_id == entry_id
+    assert symptom_candidates(parse(text), get_prepared().symptom)[0].entry_id == entry_id
 
 
 def test_close_family_members_get_their_distinguish_in_the_json() -> None:

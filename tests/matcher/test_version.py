@@ -111,3 +111,21 @@ def test_use_dora_on_peft_0_6_2_answers_version_skew_first() -> None:
     best = diagnose_text(paste)[0]
     assert best.id == "outdated-package"
     assert best.finding == "`use_dora` needs peft >= 0.9.0; the paste shows peft 0.6.2"
+
+
+def test_versions_compare_as_pep_440_wildcards_and_pre_releases_included() -> None:
+    from peft_why.matcher.version import version_key
+
+    assert satisfies("0.6.3", "==0.6.*")  # the old numeric compare read 0.6.* as 0.6.0
+    assert not satisfies("0.7.0", "==0.6.*")
+    assert version_key("0.14.0rc1") < version_key("0.14.0")  # a release candidate is not yet the fix
+    assert not satisfies("0.14.0rc1", ">=0.14.0")
+    assert version_key("2.1.0+cu118") >= version_key("1.6")
+
+
+def test_a_release_candidate_of_the_fixing_release_is_not_demoted() -> None:
+    index = make_index(make_entry("rc-fixed", "fixed later", fixed_in={"peft": "0.14.0"}))
+    assert version_candidates(parse("peft 0.14.0rc1\nsomething"), index, load_table()) == []
+    assert [c.entry_id for c in version_candidates(parse("peft 0.14.0\nsomething"), index, load_table())] == [
+        "rc-fixed"
+    ]

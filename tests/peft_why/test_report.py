@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from peft_why.matcher.types import Diagnosis
-from peft_why.report import build_report, environment_in_text, environment_of, live_environment, redact
+from peft_why.report import PACKAGES, build_report, environment_in_text, environment_of, live_environment, redact
 
 TOKEN = "hf_" + "AbCdEf0123456789" * 2
 
@@ -78,3 +78,11 @@ def test_environments_from_the_live_process_another_python_and_a_paste() -> None
     assert environment_in_text("peft==0.13.2\nValueError: x\n")["peft"] == "0.13.2"
     with pytest.raises(OSError):
         environment_of("/nonexistent/python")
+
+
+def test_match_and_report_read_the_same_packages_of_an_interpreter() -> None:
+    from peft_why.matcher.diagnose import installed_versions, interpreter_versions
+
+    reported = {name: v for name, v in live_environment().items() if name in PACKAGES and v != "not installed"}
+    assert interpreter_versions(sys.executable) == reported  # one list: the matcher used to skip torch
+    assert installed_versions() == reported

@@ -1,4 +1,4 @@
-"""Build the data a command prints, before any renderer sees it.
+"""The match result: the data `peft-why match` prints for one input, before any renderer sees it.
 
 The JSON Lines object is a frozen contract (schema_version 1): later releases
 may add fields, never change these.
