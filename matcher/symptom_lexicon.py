@@ -42,7 +42,7 @@ SEE: dict[str, tuple[str, ...]] = {
         r"\b(?:like|as if) (?:the )?(?:base|original) model\b|\blike (?:it was )?(?:never|not) (?:been )?(?:trained|fine-?tuned)\b",
         r"\b(?:no|zero) effect\b|\bhas no effect\b|\bdoes(?:n'?t| not) (?:do anything|change anything|take effect|work)\b",
         r"\buntrained\b|\bnot (?:been )?applied\b|\bfine-?tuning (?:is |was )?(?:lost|gone|ignored)\b",
-        r"和原模型一样|跟原模型一样|与原模型一样|和基座模型一样|和基础模型一样|和原来一样|跟原来一样|与原始模型一致|和没训练一样|跟没训练一样|"
+        r"和原模型一样|跟原模型一样|与原模型一样|和基座模型一样|和基座一样|跟基座一样|与基座一样|和基础模型一样|和原来一样|跟原来一样|与原始模型一致|和没训练一样|跟没训练一样|"
         r"像没训练|没有训练过|没训练过|没有效果|没效果|不起作用|没有作用|没起作用|不生效|没生效|没有生效|微调无效|白训练",
     ),
     # The loss (or the logits) became nan / inf.

@@ -186,11 +186,11 @@ def test_affects_and_fixed_in_agree_with_the_releases_of_linked_messages() -> No
             first = version_key(str(record["first"]))
             for op, bound in _bounds(entry.affects.get(package, "")):
                 low = op in (">=", ">", "==", "") and first < version_key(bound)
-                high = op == "<" and first[:depth] >= version_key(bound)[:depth]
+                high = op == "<" and first.release[:depth] >= version_key(bound).release[:depth]
                 if low or high:
                     disagreements.append(f"{entry_id}: affects {package} {op}{bound}; {record['id']} from {first}")
             fixed = entry.fixed_in.get(package)
-            if fixed and first[:depth] >= version_key(fixed)[:depth]:
+            if fixed and first.release[:depth] >= version_key(fixed).release[:depth]:
                 disagreements.append(f"{entry_id}: fixed_in {package} {fixed}; {record['id']} from {first}")
     assert not disagreements, disagreements
 
