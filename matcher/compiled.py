@@ -19,7 +19,7 @@ from typing import Any, Callable
 from peft_why.kb.model import KnowledgeBase, LoadedEntry, entry_from_data, entry_to_data
 from peft_why.kb.problem import Problem
 
-FORMAT = 2  # 2: entries are kb.model.Entry data (family, presentations, finding, messages added)
+FORMAT = 3  # 2: entries are kb.model.Entry data (family, presentations, finding, messages added); 3: + BM25 index
 
 
 def _kb_files(dirs: Sequence[Path]) -> Iterator[str]:

@@ -183,6 +183,21 @@ def build_lexical_index(texts: Mapping[str, Sequence[str]]) -> LexicalIndex:
     return LexicalIndex(entry_ids, {t: tuple(p) for t, p in postings.items()}, idf)
 
 
+def index_data(lexical: LexicalIndex) -> dict[str, Any]:
+    """The index as JSON-ready data (the compiled KB cache keeps it; floats round-trip exactly)."""
+    return {
+        "entry_ids": list(lexical.entry_ids),
+        "postings": {token: [list(pair) for pair in pairs] for token, pairs in lexical.postings.items()},
+        "idf": lexical.idf,
+    }
+
+
+def index_from_data(data: Mapping[str, Any]) -> LexicalIndex:
+    """The index back from ``index_data``."""
+    postings = {token: tuple((int(n), float(w)) for n, w in pairs) for token, pairs in data["postings"].items()}
+    return LexicalIndex(tuple(data["entry_ids"]), postings, {t: float(v) for t, v in data["idf"].items()})
+
+
 def prepare(index: KbIndex) -> LexicalIndex:
     """The lexical stage's index for a KB: BM25 postings over every entry's texts, built once per KB."""
     return build_lexical_index(entry_texts(index))

@@ -22,14 +22,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from packaging.specifiers import InvalidSpecifier, Specifier
-from packaging.version import InvalidVersion, Version
-
 from .index import KbIndex
 from .trace import Trace
 from .types import Candidate
 
 if TYPE_CHECKING:
+    from packaging.version import Version
+
     from peft_why.kb.model import Entry
 
 OUTDATED_ENTRY = "outdated-package"
@@ -57,6 +56,8 @@ def parse_version(text: str) -> Version | None:
     Text that is no valid version (``2.1.0 (cuda)``) falls back to its first three numbers, so a
     version printed oddly in a paste still orders.
     """
+    from packaging.version import InvalidVersion, Version  # imported on use: most pastes show no version
+
     try:
         return Version(text.strip())
     except InvalidVersion:
@@ -66,6 +67,8 @@ def parse_version(text: str) -> Version | None:
 
 def version_key(text: str) -> Version:
     """``parse_version`` for ordering: text without a number sorts first (as ``0``)."""
+    from packaging.version import Version
+
     return parse_version(text) or Version("0")
 
 
@@ -74,6 +77,8 @@ def satisfies(version: str, specifier: str) -> bool:
 
     A clause that is no valid specifier is ignored, as the KB lint reports it.
     """
+    from packaging.specifiers import InvalidSpecifier, Specifier
+
     have = version_key(version)
     for clause in specifier.split(","):
         try:

@@ -75,3 +75,17 @@ def test_json_path_imports_neither_pydantic_nor_yaml_nor_rich_once_cached(tmp_pa
     subprocess.run([sys.executable, "-c", probe], env=env, check=True, capture_output=True)  # fills the cache
     out = subprocess.run([sys.executable, "-c", probe], env=env, check=True, capture_output=True, text=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_cached_lexical_index_equals_the_one_built_from_the_documents() -> None:
+    import json
+
+    from peft_why.kb.loader import load_kb
+    from peft_why.matcher.prepared import prepare, prepared_data, prepared_from_data
+
+    kb = load_kb(include_env=False)
+    built = prepare(kb.active)
+    data = json.loads(json.dumps(prepared_data(built)))  # as the cache file holds it
+    cached = prepared_from_data(data, kb.active)
+    assert cached.cached_lexical is not None
+    assert cached.lexical == built.lexical  # same postings, same floats: same BM25 scores
