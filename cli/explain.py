@@ -49,7 +49,11 @@ def _meta(entry: Entry, *, for_site: bool) -> str:
 def _symptoms(entry: Entry, *, for_site: bool = False) -> str:
     lines = ["## Symptom\n"]
     typical = typical_message(entry)
-    if typical:
+    if typical and for_site:
+        # A heading of its own: the site search ranks a section whose title holds the query's words
+        # first, so an error line typed into the search box finds this page.
+        lines += [f"### {_html_code(typical)}", ""]
+    elif typical:
         lines += ["What you see:", "", _fenced(typical, "text"), ""]
     if entry.symptoms:
         lines += ["Patterns peft-why recognises:", ""]

@@ -114,8 +114,9 @@ def redactions_script() -> str:
 
 def entry_page(entry: Entry) -> str:
     """Front matter for search and the page title, then the renderer that ``peft-why explain`` uses."""
-    # The id as a tag: material weighs tags far above text, and an id names the failure in words.
-    front = {"title": entry.title, "tags": [entry.id], "search": {"boost": ENTRY_SEARCH_BOOST}}
+    # No tags: material weighs tags far above text, so an id tag ("unsupported-target-module-type") pulled every
+    # error line with a common word in it to that page; the error line is a heading of its own instead.
+    front = {"title": entry.title, "search": {"boost": ENTRY_SEARCH_BOOST}}
     return f"---\n{json.dumps(front, ensure_ascii=False)}\n---\n\n" + entry_markdown(entry, for_site=True)
 
 

@@ -193,7 +193,7 @@ def browser(kb: KnowledgeBase, site_url: str) -> BrowserRun:
             pastes.append({"text": text, "expect": entry.id})
     searches = [TARGET_MODULES_QUERY] if "target-modules-not-found" in kb else []
     search_expect = {TARGET_MODULES_QUERY: "target-modules-not-found"}
-    for entry in kb.active[:6]:
+    for entry in kb.active[:: max(1, len(kb.active) // 12)]:  # ~12 entries spread over the KB, not its first 6
         line = next((error_line(t) for t in entry.examples.match if error_line(t)), None)
         query = " ".join(line.split())[:120] if line else ""  # a typed Enter would leave the search box
         if query and query not in search_expect:
