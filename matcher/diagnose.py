@@ -249,7 +249,7 @@ def source_lookup(
         return []
     from .source import source_findings
 
-    return source_findings(trace, as_prepared(index).index, versions)
+    return source_findings(trace, as_prepared(index), versions)
 
 
 def with_sources(

@@ -34,6 +34,9 @@ class Prepared:
     # The BM25 index as the compiled KB cache kept it (``prepared_from_data``): tokenising every
     # document again costs a warm CLI run ~0.1 s on a 70-entry KB. None: built on first use.
     cached_lexical: lexical_stage.LexicalIndex | None = field(default=None, compare=False)
+    # Per-KB memo tables of derived answers (e.g. which entries' patterns match a catalogue message):
+    # they live and die with the bundle instead of in module globals.
+    memo: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
 
     @property
     def entries(self) -> dict[str, Entry]:

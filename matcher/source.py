@@ -21,12 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from . import regex_stage
 from .catalogue import PLACEHOLDER, SEARCH_TIMEOUT, SourceAnswer, catalogue_hits, load_catalogue, version_verdict
+from .prepared import as_prepared
 from .regex_stage import EXCEPTION_HIT
 from .trace import ExceptionBlock, Trace, WarningLine
 from .types import Candidate
 
 if TYPE_CHECKING:
     from .index import KbIndex
+    from .prepared import Prepared
 
 # Literal characters (placeholders and spaces left out) a template needs to stand on its own.
 # Tuned on the catalogue itself, leave-one-out (scripts/tune_source_guard.py, seed 15): of 2,843
@@ -114,24 +116,21 @@ def explicit_links(index: KbIndex) -> dict[str, tuple[str, ...]]:
     return {key: tuple(value) for key, value in links.items()}
 
 
-def pattern_links(answer_id: str, index: KbIndex) -> tuple[str, ...]:
+def pattern_links(answer_id: str, index: KbIndex | Prepared) -> tuple[str, ...]:
     """Entries whose own symptom pattern matches this catalogue message (placeholders filled) on the
-    exception line itself: the pattern is about this very message, whatever value the run printed."""
-    key = (id(index), answer_id)
-    cached = _LINKS.get(key)
-    if cached is not None and cached[0] is index:
-        return cached[1]
-    links = _pattern_links(answer_id, index)
-    _LINKS[key] = (index, links)
+    exception line itself: the pattern is about this very message, whatever value the run printed.
+
+    Memoised on the prepared bundle (a message's links depend on the KB alone), with its regex plan.
+    """
+    prepared = as_prepared(index)
+    memo = prepared.memo.setdefault("pattern_links", {})
+    if answer_id not in memo:
+        memo[answer_id] = _pattern_links(answer_id, prepared.regex)
+    links: tuple[str, ...] = memo[answer_id]
     return links
 
 
-# (id of the KB index, catalogue id) -> (that index, its pattern links): a KB index is built once per
-# process and KB set, and a message's links depend on nothing else.
-_LINKS: dict[tuple[int, str], tuple[KbIndex, tuple[str, ...]]] = {}
-
-
-def _pattern_links(answer_id: str, index: KbIndex) -> tuple[str, ...]:
+def _pattern_links(answer_id: str, plan: regex_stage.RegexPlan) -> tuple[str, ...]:
     book = load_catalogue()
     n = book.by_id.get(answer_id)
     if n is None:
@@ -141,8 +140,7 @@ def _pattern_links(answer_id: str, index: KbIndex) -> tuple[str, ...]:
     messages = [" ".join(str(record["t"]).replace(PLACEHOLDER, value).split()) for value in LINK_FILLS]
     seen = " ".join(messages).lower()
     # the patterns whose required literal occurs in some filling (one pass over the plan, not five)
-    rules = regex_stage.prepare(index.entries.values(), index.literals).rules
-    plan = regex_stage.RegexPlan(tuple(item for item in rules if item[0] is None or item[0] in seen))
+    plan = regex_stage.RegexPlan(tuple(item for item in plan.rules if item[0] is None or item[0] in seen))
     for kind, exception in sorted({(str(site[0]), str(site[1])) for site in record["sites"]}):
         for message in messages:
             for candidate in regex_stage.candidates(message_trace(message, exception, kind), plan):
@@ -163,15 +161,15 @@ def message_trace(message: str, exception: str, kind: str) -> Trace:
     )
 
 
-def linked_entries(answer_id: str, index: KbIndex) -> tuple[str, ...]:
+def linked_entries(answer_id: str, index: KbIndex | Prepared) -> tuple[str, ...]:
     """Curated entries that explain this catalogue message: explicit links, then pattern links."""
-    explicit = explicit_links(index).get(answer_id, ())
+    explicit = explicit_links(as_prepared(index).index).get(answer_id, ())
     return tuple(dict.fromkeys([*explicit, *pattern_links(answer_id, index)]))
 
 
 def source_findings(
     trace: Trace,
-    index: KbIndex,
+    index: KbIndex | Prepared,
     versions: Mapping[str, str] | None = None,
 ) -> list[SourceFinding]:
     """Each source answer with its version note (the user's versions, else the paste's) and its links."""

@@ -18,7 +18,7 @@ from types import ModuleType
 import pytest
 
 from peft_why.matcher.catalogue import PLACEHOLDER, load_catalogue
-from peft_why.matcher.diagnose import diagnose_paste, get_kb, with_sources
+from peft_why.matcher.diagnose import diagnose_paste, get_kb, get_prepared, with_sources
 from peft_why.matcher.source import (
     MIN_SPECIFICITY,
     SourceFinding,
@@ -175,11 +175,12 @@ def test_affects_and_fixed_in_agree_with_the_releases_of_linked_messages() -> No
     """An entry's linked library message must exist where the entry says the failure does: one first
     seen before ``affects``' lower bound, at or after its upper bound, or at or after ``fixed_in``
     disagrees (per-minor sampled packages compare by minor)."""
-    _kb, index = get_kb()
+    prepared = get_prepared()  # one bundle: its regex plan and memo serve every record
+    index = prepared.index
     book = load_catalogue()
     disagreements = []
     for record in book.records:
-        for entry_id in linked_entries(str(record["id"]), index):
+        for entry_id in linked_entries(str(record["id"]), prepared):
             entry = index.entries[entry_id]
             package = str(record["p"])
             depth = 2 if book.sampling.get(package) == "per-minor" else 3
