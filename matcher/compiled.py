@@ -35,6 +35,19 @@ def _kb_files(dirs: Sequence[Path]) -> Iterator[str]:
                 yield f"{directory / name} {stat.st_size} {stat.st_mtime_ns}"
 
 
+def cache_dir() -> Path:
+    """The user cache dir (``$PEFT_WHY_CACHE``, ``$XDG_CACHE_HOME/peft-why`` or ``~/.cache/peft-why``).
+
+    Here rather than in ``semantic`` (which uses it for vectors and the model) so that a regex-settled
+    paste, which needs only the KB cache, does not import the semantic stage.
+    """
+    override = os.environ.get("PEFT_WHY_CACHE")
+    if override:
+        return Path(override)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "peft-why"
+
+
 def cache_key(version: str, dirs: Sequence[Path]) -> str:
     """Changes whenever any KB file (or the set of files, or the version) changes."""
     digest = hashlib.sha256(f"{FORMAT} {version}".encode())

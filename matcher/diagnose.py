@@ -53,8 +53,7 @@ def _cached_kb(extra_dirs: tuple[str, ...], env_path: str) -> tuple[KnowledgeBas
     from peft_why import __version__
     from peft_why.kb.paths import ENTRIES_DIR
 
-    from .compiled import cache_key, load_compiled
-    from .semantic import cache_dir
+    from .compiled import cache_dir, cache_key, load_compiled
 
     def load() -> KnowledgeBase:
         from peft_why.kb.loader import load_kb

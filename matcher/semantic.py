@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import os
 import re
 import sys
 from collections.abc import Iterable, Sequence
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from .compiled import cache_dir as cache_dir
 from .index import KbIndex
 from .normalise import mask
 from .trace import Trace
@@ -93,15 +93,6 @@ def verified_model() -> Path:
     if actual != MODEL_SHA256:
         raise ModelUnavailable(f"{folder}/model.safetensors has sha256 {actual}, expected {MODEL_SHA256}")
     return folder
-
-
-def cache_dir() -> Path:
-    """The user cache dir (``$PEFT_WHY_CACHE``, ``$XDG_CACHE_HOME/peft-why`` or ``~/.cache/peft-why``)."""
-    override = os.environ.get("PEFT_WHY_CACHE")
-    if override:
-        return Path(override)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "peft-why"
 
 
 def text_key(text: str) -> str:

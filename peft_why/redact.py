@@ -218,11 +218,11 @@ def current_user() -> str:
 @functools.cache
 def host_names() -> tuple[str, ...]:
     """This machine's host name and its first label, longest first (``""`` left out)."""
-    import socket
+    import platform  # node() reads uname; socket.gethostname() says the same but costs an import of socket
 
     names: list[str] = []
     try:
-        host = socket.gethostname()
+        host = platform.node()
         names = [host, host.split(".")[0]]
     except Exception:
         pass

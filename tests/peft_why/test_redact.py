@@ -66,3 +66,17 @@ def test_link_redacts_only_the_tail_but_a_key_block_keeps_its_begin_line() -> No
     assert len(text) > REDACT_WINDOW and text.index(KEY_BODY) < len(text) - REDACT_WINDOW
     kept = redact_paste(text)
     assert KEY_BODY not in kept and KEY_BODY[::-1] not in kept and kept.endswith("ValueError: the end")
+
+
+def test_redact_masks_this_machines_host_name_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    import platform
+
+    from peft_why import redact as module
+
+    monkeypatch.setattr(platform, "node", lambda: "gpu-node-17.cluster.example")
+    module.host_names.cache_clear()
+    try:
+        masked = redact("rank 1 on gpu-node-17.cluster.example and gpu-node-17: connection refused")
+    finally:
+        module.host_names.cache_clear()
+    assert masked == "rank 1 on <host> and <host>: connection refused"
