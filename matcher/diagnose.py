@@ -67,7 +67,8 @@ def _cached_kb(extra_dirs: tuple[str, ...], env_path: str) -> tuple[KnowledgeBas
         kb = load()
         return kb, prepare(kb.active)
     key = cache_key(__version__, dirs)
-    kb, derived = load_compiled(cache_dir() / f"kb-{key}.json", key, load, lambda kb: prepared_data(prepare(kb.active)))
+    path = cache_dir() / f"kb-{key}.marshal"
+    kb, derived = load_compiled(path, key, load, lambda kb: prepared_data(prepare(kb.active)))
     return kb, prepared_from_data(derived, kb.active) if derived else prepare(kb.active)
 
 

@@ -184,18 +184,13 @@ def build_lexical_index(texts: Mapping[str, Sequence[str]]) -> LexicalIndex:
 
 
 def index_data(lexical: LexicalIndex) -> dict[str, Any]:
-    """The index as JSON-ready data (the compiled KB cache keeps it; floats round-trip exactly)."""
-    return {
-        "entry_ids": list(lexical.entry_ids),
-        "postings": {token: [list(pair) for pair in pairs] for token, pairs in lexical.postings.items()},
-        "idf": lexical.idf,
-    }
+    """The index as plain data for the compiled KB cache (marshal keeps the tuples and the exact floats)."""
+    return {"entry_ids": lexical.entry_ids, "postings": lexical.postings, "idf": lexical.idf}
 
 
 def index_from_data(data: Mapping[str, Any]) -> LexicalIndex:
-    """The index back from ``index_data``."""
-    postings = {token: tuple((int(n), float(w)) for n, w in pairs) for token, pairs in data["postings"].items()}
-    return LexicalIndex(tuple(data["entry_ids"]), postings, {t: float(v) for t, v in data["idf"].items()})
+    """The index back from ``index_data``: the cache's tuples are used as they are (no per-posting copy)."""
+    return LexicalIndex(tuple(data["entry_ids"]), dict(data["postings"]), dict(data["idf"]))
 
 
 def prepare(index: KbIndex) -> LexicalIndex:

@@ -85,7 +85,7 @@ def as_prepared(index: KbIndex | Prepared) -> Prepared:
 
 
 def prepared_data(prepared: Prepared) -> dict[str, Any]:
-    """What ``prepared_from_data`` needs, JSON-ready: documents, semantic texts and each pattern's literal."""
+    """What ``prepared_from_data`` needs, as plain data: documents, semantic texts and each pattern's literal."""
     from .semantic import entry_semantic_texts
 
     return {

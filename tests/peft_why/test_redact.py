@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import time
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +12,7 @@ from peft_why.redact import (
     MAX_PASTE_CHARS,
     REDACT_WINDOW,
     RULES,
+    Rule,
     browser_table,
     redact,
     redact_paste,
@@ -80,3 +83,32 @@ def test_redact_masks_this_machines_host_name_by_default(monkeypatch: pytest.Mon
     finally:
         module.host_names.cache_clear()
     assert masked == "rank 1 on <host> and <host>: connection refused"
+
+
+def _samples() -> list[str]:
+    root = Path(__file__).resolve().parents[2]
+    files = sorted((root / "examples").glob("*.txt")) + sorted((root / "tests" / "golden").rglob("*.txt"))
+    return [case.text for case in CORPUS] + list(KEEP) + list(LONG_RUNS) + [f.read_text("utf-8") for f in files]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[rule.name for rule in RULES])
+def test_every_match_of_a_rule_contains_one_of_its_needles(rule: Rule) -> None:
+    """The needles only skip work: a text a rule matches always holds one of them (case-folded)."""
+    flags = re.ASCII | (re.IGNORECASE if "i" in rule.flags else 0)
+    pattern = re.compile(rule.pattern, flags)
+    matched = [m.group(0) for text in _samples() for m in pattern.finditer(text)]
+    missed = [m for m in matched if rule.needles and not any(n in m.lower() for n in rule.needles)]
+    assert not missed, f"{rule.name}: matches without a needle: {missed[:3]}"
+
+
+def test_skipping_rules_by_needle_changes_no_output() -> None:
+    """``redact_secrets`` with needles equals running the whole table on every sample."""
+    table = [(re.compile(r.pattern, re.ASCII | (re.IGNORECASE if "i" in r.flags else 0)), r.replacement) for r in RULES]
+
+    def every_rule(text: str) -> str:
+        for pattern, replacement in table:
+            text = pattern.sub(re.sub(r"\$(\d)", r"\\g<\1>", replacement), text)
+        return text
+
+    for text in _samples():
+        assert redact_secrets(text) == every_rule(text)
