@@ -6,6 +6,7 @@ internal error, or ``kb lint`` problems.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -16,14 +17,8 @@ import click
 from peft_why import __version__
 
 from .errors import PeftWhyError
-from .eval_cmd import eval_command
-from .hook_cmd import hook_group
 from .options import MatchOptions
-from .report_cmd import report_command
 from .result import MatchResult, exit_code
-from .run_cmd import run_command
-from .setup_cmd import setup_group
-from .verify_cmd import verify_command
 
 if TYPE_CHECKING:
     from peft_why.kb.model import Entry
@@ -37,13 +32,35 @@ Environment: PEFT_WHY_KB_PATH (extra KB dirs), PEFT_WHY_DOCS_URL (docs links),
 PEFT_WHY=0 (hook off), PEFT_WHY_VERIFY=1 (live checks in the hook), NO_COLOR."""
 
 
+# Subcommands in modules of their own, imported when named (or listed by --help): a plain
+# `peft-why < paste` does not pay for run's subprocess, the hook's sysconfig or eval's tables.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "eval": ("eval_cmd", "eval_command"),
+    "hook": ("hook_cmd", "hook_group"),
+    "report": ("report_cmd", "report_command"),
+    "run": ("run_cmd", "run_command"),
+    "setup": ("setup_cmd", "setup_group"),
+    "verify": ("verify_cmd", "verify_command"),
+}
+
+
 class DefaultGroup(click.Group):
-    """``peft-why [OPTIONS] [FILES]`` is ``peft-why match [OPTIONS] [FILES]``."""
+    """``peft-why [OPTIONS] [FILES]`` is ``peft-why match [OPTIONS] [FILES]``; ``LAZY_COMMANDS`` load on use."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+        known = args and (args[0] in self.commands or args[0] in LAZY_COMMANDS)
+        if not known and (not args or args[0] not in ("--help", "-h", "--version")):
             args = ["match", *args]
         return super().parse_args(ctx, args)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            module, attribute = LAZY_COMMANDS[cmd_name]
+            self.add_command(getattr(importlib.import_module(f"{__package__}.{module}"), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
 
 def _version_message() -> str:
@@ -397,14 +414,6 @@ def kb_new_command(entry_id: str, with_check: bool, area: str | None, root: str)
     for path in written:
         click.echo(str(path))
     click.echo("next: fill in every TODO, then `peft-why kb lint` and `make vectors`", err=True)
-
-
-cli.add_command(verify_command)
-cli.add_command(eval_command)
-cli.add_command(hook_group)
-cli.add_command(run_command)
-cli.add_command(report_command)
-cli.add_command(setup_group)
 
 
 def main() -> None:
