@@ -32,7 +32,7 @@ import sys
 import time
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
@@ -161,13 +161,25 @@ def sources(package: str, wheel: Path) -> Iterator[tuple[str, str]]:
     """(path inside the wheel, text) for the files in scope."""
     scope = SCOPE[package]
     with zipfile.ZipFile(wheel) as archive:
-        for name in sorted(archive.namelist()):
+        names = sorted(archive.namelist())
+        for name in names:
             if not name.endswith(".py") or not any(fnmatch.fnmatch(name, pat) for pat in scope["files"]):
+                continue
+            if shadowed(name, names):
                 continue
             text = archive.read(name).decode("utf-8", errors="replace")
             if "needs_arg" in scope and not takes_argument(text, scope["needs_arg"]):
                 continue
             yield name, text
+
+
+def shadowed(name: str, names: Sequence[str]) -> bool:
+    """Whether a module file is dead because a package of the same name sits beside it.
+
+    Some wheels ship a stale ``peft/tuners/lora.py`` beside the ``peft/tuners/lora/`` package that
+    replaced it (peft 0.6.x); ``import`` finds the package, so the file's messages cannot be raised.
+    """
+    return name.endswith(".py") and f"{name[:-3]}/__init__.py" in names
 
 
 def takes_argument(text: str, argument: str) -> bool:

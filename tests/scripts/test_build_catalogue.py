@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 from types import ModuleType
 
@@ -105,3 +106,15 @@ def test_fill_gives_one_line_without_placeholders(build: ModuleType) -> None:
 
     line = build.fill("Target {…} not\nfound {…}", random.Random(0))
     assert "\n" not in line and "{…}" not in line and line.startswith("Target ")
+
+
+def test_a_module_file_beside_a_package_of_its_name_is_not_read(build: ModuleType, tmp_path: Path) -> None:
+    wheel = tmp_path / "peft-0.6.2-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("peft/tuners/lora.py", 'raise ValueError("stale module file, never imported")\n')
+        archive.writestr("peft/tuners/lora/__init__.py", "")
+        archive.writestr("peft/tuners/lora/model.py", 'raise ValueError("the package that import finds")\n')
+        archive.writestr("peft/tuners/ia3.py", 'raise ValueError("a module with no package beside it")\n')
+    read = [name for name, _text in build.sources("peft", wheel)]
+    assert "peft/tuners/lora.py" not in read
+    assert {"peft/tuners/lora/model.py", "peft/tuners/ia3.py"} <= set(read)
