@@ -111,6 +111,35 @@ def mentioned(trace: Trace) -> list[tuple[str, str, str]]:
     return list(dict.fromkeys(out))
 
 
+# Config classes whose every field the table records (with the base classes that lend them fields):
+# for these, a keyword the table lacks is in no release that was read.
+FIELD_SOURCES: dict[str, tuple[str, ...]] = {
+    "LoraConfig": ("LoraConfig", "PeftConfig", "PeftConfigMixin"),
+    "PromptLearningConfig": ("PromptLearningConfig", "PeftConfig", "PeftConfigMixin"),
+}
+
+
+def never_a_field(trace: Trace, table: Mapping[str, Any]) -> str | None:
+    """Why a keyword typed into a config is no version skew: no release read has that field.
+
+    Only for ``Config.__init__() got an unexpected keyword argument`` (code the user wrote: a typo, or
+    another config's or library's option) and for configs whose fields the table records whole. The
+    ``Unexpected keyword arguments [...] for class ...`` warning is left alone: a saved config's keys
+    come from a peft, most likely one newer than the table.
+    """
+    text = "\n".join(block.headline[:MAX_TEXT] for block in trace.exceptions)
+    if "unexpected keyword argument" not in text:
+        return None
+    peft = table.get("peft", {})
+    items, read = peft.get("items", {}), peft.get("versions_read", [])
+    for config, name in _UNEXPECTED.findall(text):
+        sources = FIELD_SOURCES.get(config)
+        if sources and not any(f"field:{source}.{name}" in items for source in sources):
+            span = f" {read[0]} to {read[-1]}" if read else ""
+            return f"no peft release{span} has a {config} field {name!r}: not version skew (demoted)"
+    return None
+
+
 @dataclass(frozen=True)
 class VersionPlan:
     """The version stage's prepared data: the entries (by id) and the shipped version table."""
@@ -148,6 +177,10 @@ def candidates(trace: Trace, plan: VersionPlan, *, versions: Mapping[str, str] |
                 # the keyword is a real field, only newer than the user's release: version skew, not a typo
                 detail = f"{best.detail}: the keyword exists in a later release (demoted)"
                 out.append(Candidate("version", MISSPELT_ENTRY, DEMOTION, detail))
+        else:
+            never = never_a_field(trace, table)
+            if never is not None:
+                out.append(Candidate("version", OUTDATED_ENTRY, DEMOTION, never))
     for entry_id in sorted(entries):
         entry = entries[entry_id]
         for package, fixed in sorted(entry.fixed_in.items()):

@@ -99,6 +99,23 @@ def test_a_real_field_newer_than_the_shown_release_is_skew_not_a_misspelt_keywor
     assert all(c.entry_id != "invalid-config-argument" for c in version_candidates(parse(typo), index, load_table()))
 
 
+def test_a_keyword_no_release_has_demotes_version_skew() -> None:
+    index = make_index(make_entry("outdated-package", "an older release lacks this", generic=True))
+    typo = "TypeError: LoraConfig.__init__() got an unexpected keyword argument 'target_module'"
+    found = {c.entry_id: c for c in version_candidates(parse(typo), index, load_table())}
+    assert found["outdated-package"].score < 0 and "no peft release 0.2.0 to" in found["outdated-package"].detail
+    # an inherited field (PeftConfig.task_type) and a real LoraConfig field are fields: no such demotion
+    for name in ("task_type", "use_dora"):
+        real = f"TypeError: LoraConfig.__init__() got an unexpected keyword argument '{name}'"
+        assert all(c.score >= 0 for c in version_candidates(parse(real), index, load_table()))
+    # a saved config's unknown keys are most likely from a newer peft: the warning is not read this way
+    saved = "UserWarning: Unexpected keyword arguments ['brand_new_option'] for class LoraConfig, these are ignored."
+    assert all(c.score >= 0 for c in version_candidates(parse(saved), index, load_table()))
+    # a config whose fields the table does not record: cannot tell
+    other = "TypeError: IA3Config.__init__() got an unexpected keyword argument 'made_up'"
+    assert all(c.score >= 0 for c in version_candidates(parse(other), index, load_table()))
+
+
 def test_use_dora_on_peft_0_6_2_answers_version_skew_first() -> None:
     from peft_why.matcher.diagnose import diagnose_text
 
