@@ -310,3 +310,24 @@ def source_markdown(data: Mapping[str, Any]) -> str:
     if data.get("version_note"):
         lines += ["", f"**Your version:** {data['version_note']}"]
     return "\n".join(lines) + "\n"
+
+
+def browser_rules() -> dict[str, Any]:
+    """The lookup's patterns and constants as data for the paste page's worker (``docs/hooks/kb_site.py``).
+
+    The records themselves (templates as JavaScript regexes, anchor and solid words, links) ship in
+    ``paste/catalogue.json``; these are the rules of the loops that read them.
+    """
+    from . import catalogue, frames
+
+    return {
+        "CAT_WORD": catalogue._WORD,
+        "CAT_FRAME": catalogue._FRAME,
+        "CAT_RAISED": catalogue._RAISED,
+        "SITE_PACKAGES": frames._SITE,
+        "KNOWN_PACKAGES": list(frames.KNOWN_PACKAGES),
+        "WINDOW_BEFORE": catalogue.WINDOW_BEFORE,
+        "WINDOW_AFTER": catalogue.WINDOW_AFTER,
+        "MIN_SPECIFICITY": MIN_SPECIFICITY,
+        "CATALOGUE_HIT": CATALOGUE_HIT,
+    }

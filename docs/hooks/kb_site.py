@@ -4,7 +4,9 @@ Runs inside ``mkdocs build`` (``hooks:`` in mkdocs.yml). Nothing it generates is
 written into ``docs/``: entry pages, the index, ``paste/kb.json`` (the KB, the BM25 index, and
 every rule the paste page's matcher applies: see ``browser_rules`` and ``js_regex``) and
 ``paste/redactions.js`` (the redactor's table) are virtual
-files, so they can never be hand-edited or committed.
+files, so they can never be hand-edited or committed. ``paste/catalogue.json`` (``catalogue_export``)
+holds the library messages of the catalogue for the page's source answers; the worker fetches it
+only when no curated pattern fires.
 
 The generator is also a check: any KB problem (an unknown ``verify`` check, a
 dangling ``superseded_by``, missing examples, a pattern JavaScript cannot
@@ -30,10 +32,12 @@ from peft_why.kb.lint import lint
 from peft_why.kb.loader import load_kb
 from peft_why.kb.model import Entry, KnowledgeBase
 from peft_why.kb.patterns import split_flags
-from peft_why.matcher import formats, fuse, lexical, normalise, parse, regex_stage
+from peft_why.matcher import catalogue, formats, fuse, lexical, normalise, parse, regex_stage, source
+from peft_why.matcher.diagnose import CATALOGUE_WEIGHT
 from peft_why.matcher.front_ends import FRONT_ENDS
 from peft_why.matcher.index import build_index
-from peft_why.matcher.types import STAGES
+from peft_why.matcher.prepared import prepare
+from peft_why.matcher.types import EVIDENCE_STAGES
 from peft_why.redact import browser_table
 
 AREA_TITLES = {
@@ -47,6 +51,7 @@ AREA_TITLES = {
 }
 NAV_PLACEHOLDER = "entries/index.md"
 REDACTIONS_FILE = "paste/redactions.js"
+CATALOGUE_FILE = "paste/catalogue.json"
 ENTRY_SEARCH_BOOST = 3
 _state: dict[str, KnowledgeBase] = {}
 
@@ -99,6 +104,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     files.append(File.generated(config, NAV_PLACEHOLDER, content=index_page(kb)))
     files.append(File.generated(config, "paste/kb.json", content=json.dumps(browser_export(kb), ensure_ascii=False)))
     files.append(File.generated(config, REDACTIONS_FILE, content=redactions_script()))
+    files.append(File.generated(config, CATALOGUE_FILE, content=catalogue_json(kb)))
     return files
 
 
@@ -186,6 +192,7 @@ def browser_export(kb: KnowledgeBase) -> dict[str, Any]:
             "medium": fuse.MEDIUM,
             "generic_factor": fuse.GENERIC_FACTOR,
             "demoted_factor": fuse.DEMOTED_FACTOR,
+            "catalogue_weight": CATALOGUE_WEIGHT,  # the weight of a catalogue link (matcher.diagnose)
         },
         "regex": {
             "exception_hit": regex_stage.EXCEPTION_HIT,
@@ -193,7 +200,7 @@ def browser_export(kb: KnowledgeBase) -> dict[str, Any]:
             "traceback_hit": regex_stage.TRACEBACK_HIT,
         },
         "lexical": _lexical_export(index),
-        "stages": list(STAGES),
+        "stages": list(EVIDENCE_STAGES),  # fuse's order of stages (ties break by it), catalogue included
         "front_end": list(FRONT_ENDS["browser"]),
         "rules": browser_rules(),
     }
@@ -217,6 +224,7 @@ def browser_rules() -> dict[str, Any]:
         formats.browser_rules(),
         parse.browser_rules(),
         lexical.browser_rules(),
+        source.browser_rules(),
         _STR_METHODS,
     ]
     for table in sources:
@@ -346,6 +354,102 @@ def js_regex(pattern: re.Pattern[str]) -> dict[str, str]:
             out.append(char)
         index += 1
     return {"source": "".join(out), "flags": "u" + ("i" if flags & re.IGNORECASE else "")}
+
+
+# paste/catalogue.json: each template's regex runs in JavaScript with the same meaning as in Python's
+# ``regex`` module (Catalogue.pattern). Its whitespace runs (``\s+``) are shipped as one mark character
+# and expanded by the worker: the translated class is ~90 characters and a template has ~12 runs.
+CATALOGUE_FIELDS = ("id", "p", "m", "s", "f", "l", "re", "a", "w", "lit", "ni", "k")  # a record's columns
+SPACE_MARK = "\u00a7"  # "§": in no template (catalogue_export checks)
+_PY_SPACE_RUN = f"[{_JS_CLASSES['s']}]+"  # js_regex's translation of \s+ (Python re's \s)
+
+
+def regex_module_space() -> str:
+    r"""``\s`` of the ``regex`` module (the catalogue's engine) as a JavaScript class: unlike ``re``'s,
+    it leaves out \x1c-\x1f, so it is read from the module itself rather than from ``_JS_CLASSES``."""
+    import regex
+
+    points = [ord(c) for c in regex.findall(r"\s", "".join(map(chr, range(0x110000))))]
+    ranges: list[list[int]] = []
+    for point in points:
+        if ranges and ranges[-1][1] == point - 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
+
+    def escape(point: int) -> str:
+        return f"\\u{{{point:x}}}"
+
+    body = "".join(escape(a) if a == b else f"{escape(a)}-{escape(b)}" for a, b in ranges)
+    return f"[{body}]"
+
+
+def catalogue_export(kb: KnowledgeBase) -> dict[str, Any]:
+    r"""What the paste page needs of the message catalogue for its source answers (``paste/catalogue.json``).
+
+    Each record is an array of the columns named in ``fields`` (keys would add ~170 kB): ``id``;
+    ``p`` package; ``m`` the message as a ``SourceAnswer`` shows it (capped);
+    ``s`` its sites as ``[kind, exception, file, function, condition]``, newest first, only the first
+    site per exception class (``Catalogue.answer`` picks the first site whose class the paste shows,
+    else the first: a later site of a class already listed can never be picked); ``f``/``l`` the first
+    and last releases; ``re`` the template's regex in JavaScript (``js_regex``; each whitespace run is
+    ``mark``, which the worker expands to ``space``, the ``regex`` module's ``\s+``); ``a`` the anchor
+    word (the lookup's index key); ``w`` the other solid words, space-separated (all must occur in
+    the window);
+    ``lit`` the specificity; ``ni`` 1 when the message names code (``names_identifier``); ``k`` the
+    curated entries linked to it (``linked_entries``, computed here with the KB).
+    Records without an anchor are left out: the lookup can never find them.
+
+    Size: 2,843 records, 1.64 MB of JSON (0.40 MB gzipped), fetched once and only for a paste
+    no curated pattern fires on (``tests/docs/test_catalogue_port.py`` bounds it).
+    """
+    book = catalogue.load_catalogue()
+    prepared = prepare(kb.active)
+    placeholder = js_regex(re.compile(catalogue.PLACEHOLDER_REGEX))["source"]
+    anchors = {n: word for word, numbers in book.index.items() for n in numbers}  # the lookup's own index
+    records = []
+    for n, record in enumerate(book.records):
+        anchor = anchors.get(n)
+        if anchor is None:
+            continue
+        if SPACE_MARK in record["t"]:
+            raise ValueError(f"{record['id']}: the template holds {SPACE_MARK!r}, the whitespace mark")
+        answer = book.answer(n)
+        sites: list[list[str]] = []
+        for site in record["sites"]:
+            if all(site[1] != kept[1] for kept in sites):
+                sites.append([str(part) for part in site[:5]])
+        words = " ".join(sorted(book.words(n) - {anchor}))
+        linked = list(source.linked_entries(record["id"], prepared))
+        translated = js_regex(re.compile(record["re"]))["source"].replace(_PY_SPACE_RUN, SPACE_MARK)
+        values = {
+            "id": record["id"],
+            "p": record["p"],
+            "m": answer.message,
+            "s": sites,
+            "f": record["first"],
+            "l": record["last"],
+            "re": translated,
+            "a": anchor,
+            "w": words,
+            "lit": int(record["lit"]),
+            "ni": int(source.names_identifier(answer.message)),
+            "k": linked,
+        }
+        records.append([values[name] for name in CATALOGUE_FIELDS])
+    return {
+        "version": 1,
+        "fields": list(CATALOGUE_FIELDS),
+        "mark": SPACE_MARK,
+        "space": regex_module_space() + "+",
+        "placeholder": placeholder,
+        "records": records,
+    }
+
+
+def catalogue_json(kb: KnowledgeBase) -> str:
+    """``catalogue_export`` as compact JSON."""
+    return json.dumps(catalogue_export(kb), ensure_ascii=False, separators=(",", ":"))
 
 
 def _lexical_export(index: Any) -> dict[str, Any]:

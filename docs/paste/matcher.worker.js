@@ -10,6 +10,12 @@
  * except the two str-method stand-ins in PY_STR; tests/docs/test_port.py checks both, and that
  * this file ranks every KB example and alias as `diagnose_text(text, stages=<browser set>)` does.
  *
+ * When no curated pattern fires, the catalogue lookup of matcher/catalogue.py and source.py runs on
+ * catalogue.json (kb_site.catalogue_export: the library messages as JavaScript regexes, with the
+ * links to curated entries computed in Python), fetched once, only then; its findings come back as
+ * `sources` beside `results` (tests/docs/test_source_port.py). Not ported: version notes (the page
+ * reads no versions) and the per-search timeout (the watchdog below stands in for it).
+ *
  * Runs in a Web Worker: JavaScript regexes have no timeout, so the page can
  * terminate a worker that overruns its time budget.
  */
@@ -465,7 +471,8 @@ function walk(d) {
     }
     index++;
   }
-  return { blocks, exceptionLines };
+  // parse.py's unfinished_frames: a traceback cut off before its exception line
+  return { blocks, exceptionLines, unfinished: frames.length && inTraceback ? frames : [] };
 }
 
 function isLauncher(block) {
@@ -503,7 +510,7 @@ function warningLines(d, exceptionLines) {
 
 function parse(raw) {
   const d = decode(raw);
-  const { blocks, exceptionLines } = walk(d);
+  const { blocks, exceptionLines, unfinished } = walk(d);
   const launcher = blocks.filter(isLauncher);
   let exceptions = launcher.length && launcher.length < blocks.length ? blocks.filter((b) => !isLauncher(b)) : blocks;
   if (!exceptions.length) {
@@ -511,7 +518,8 @@ function parse(raw) {
     if (inline) exceptions = [inline];
   }
   const text = d.lines.join("\n");
-  return { text, lines: d.lines, lineMap: d.lineMap, normalised: mask(text), exceptions, warnings: warningLines(d, exceptionLines) };
+  const warnings = warningLines(d, exceptionLines);
+  return { text, lines: d.lines, lineMap: d.lineMap, normalised: mask(text), exceptions, warnings, unfinished };
 }
 
 // index.key_texts: exception lines, warnings, else the prose.
@@ -679,9 +687,8 @@ function calibrated(raw, fuse) {
   return 1 / (1 + Math.exp(-(slope * raw + offset)));
 }
 
-function fuseCandidates(stages, kb) {
+function fuseCandidates(stages, kb, weights = kb.fuse.weights) {
   const fuse = kb.fuse;
-  const weights = fuse.weights;
   const byEntry = new Map();
   for (const stage of STAGES) for (const c of stages[stage] || []) {
     if (!byEntry.has(c.entryId)) byEntry.set(c.entryId, []);
@@ -714,6 +721,226 @@ function fuseCandidates(stages, kb) {
   return ranked.map((r) => r.diagnosis).filter((d) => d.score >= floor);
 }
 
+// ---- catalogue.py (lookup) and source.py: answers from the library source -------------------------
+// Taken only when no curated pattern fired (diagnose.source_lookup). The records arrive in
+// catalogue.json (kb_site.catalogue_export), fetched once, lazily: their regexes, anchor and solid
+// words, specificity, names_identifier and the curated entries linked to each, computed in Python.
+function prepareCatalogue(data) {
+  const records = data.records.map((row) => {
+    const r = {};
+    data.fields.forEach((field, i) => (r[field] = row[i]));
+    r.words = r.w ? [r.a, ...r.w.split(" ")] : [r.a];
+    r.source = r.re.split(data.mark).join(data.space);
+    r.search = null; // compiled on first use (Catalogue.pattern)
+    r.whole = null;
+    return r;
+  });
+  const index = new Map();
+  records.forEach((r, n) => {
+    if (!index.has(r.a)) index.set(r.a, []);
+    index.get(r.a).push(n);
+  });
+  return { records, index, placeholder: data.placeholder };
+}
+
+function compileTemplate(source) {
+  return new RegExp(source, "u");
+}
+
+// Catalogue.pattern: a lazy placeholder at either end changes only the span, never whether it matches.
+function searchPattern(book, r) {
+  if (r.search === null) {
+    let source = r.source;
+    if (source.startsWith(book.placeholder)) source = source.slice(book.placeholder.length);
+    if (source.endsWith(book.placeholder)) source = source.slice(0, source.length - book.placeholder.length);
+    r.search = compileTemplate(source);
+  }
+  return r.search;
+}
+
+// source._whole_pattern, as fullmatch: anchored at both ends of the message
+function wholePattern(r) {
+  if (r.whole === null) r.whole = compileTemplate("^(?:" + r.source + ")$");
+  return r.whole;
+}
+
+function bisectLeft(sorted, value) {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid] < value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+// catalogue.catalogue_hits: the catalogue messages these lines show, most specific first.
+function catalogueHits(input, book) {
+  if (!input.length || !book.index.size) return [];
+  const lines = input.map((line, n) =>
+    n && pyLstripLength(line) > 0 && match("CAT_FRAME", input[n - 1]) && !match("CAT_RAISED", line) ? "" : line,
+  );
+  const where = new Map();
+  lines.forEach((line, number) => {
+    for (const word of new Set(Array.from(line.matchAll(G.CAT_WORD), (m) => m[0]))) {
+      if (!where.has(word)) where.set(word, []);
+      where.get(word).push(number);
+    }
+  });
+  const offsets = [0];
+  for (const line of lines) offsets.push(offsets[offsets.length - 1] + line.length + 1);
+  const found = [];
+  for (const word of where.keys()) {
+    for (const n of book.index.get(word) || []) {
+      if (!book.records[n].words.every((w) => where.has(w))) continue;
+      const hit = searchRecord(book, n, lines, offsets, where, word);
+      if (hit !== null) found.push(hit);
+    }
+  }
+  return mostSpecific(book, found).map(([n, line, start]) => answerOf(book, n, line + 1, lines[line].slice(0, start - offsets[line])));
+}
+
+// catalogue._search: the last match, in windows around the lines holding the anchor word.
+function searchRecord(book, n, lines, offsets, where, anchor) {
+  const r = book.records[n];
+  const places = where.get(anchor);
+  for (let i = places.length - 1; i >= 0; i--) {
+    const at = places[i];
+    const low = Math.max(0, at - C.WINDOW_BEFORE);
+    const high = Math.min(lines.length, at + C.WINDOW_AFTER + 1);
+    if (!r.words.every((w) => bisectLeft(where.get(w), high) > bisectLeft(where.get(w), low))) continue;
+    const window = lines.slice(low, high).join("\n");
+    const found = searchPattern(book, r).exec(window);
+    if (found !== null) {
+      const line = low + window.slice(0, found.index).split("\n").length - 1;
+      return [n, line, offsets[low] + found.index, offsets[low] + found.index + found[0].length];
+    }
+  }
+  return null;
+}
+
+function byString(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// catalogue._most_specific: a hit inside a more specific hit's span yields to it; one hit per record.
+function mostSpecific(book, found) {
+  const lit = (hit) => book.records[hit[0]].lit;
+  const ranked = [...found].sort((a, b) => lit(b) - lit(a) || byString(book.records[a[0]].id, book.records[b[0]].id) || a[2] - b[2]);
+  const kept = [];
+  for (const hit of ranked) {
+    const inside = kept.some((k) => k[2] <= hit[2] && hit[3] <= k[3] && lit(k) > lit(hit));
+    const duplicate = kept.some((k) => k[0] === hit[0]);
+    if (!inside && !duplicate) kept.push(hit);
+  }
+  return kept;
+}
+
+// Catalogue.answer: the newest site, or the newest whose exception class the paste shows before the message.
+function answerOf(book, n, line, shown) {
+  const r = book.records[n];
+  const named = r.s.filter((site) => shown && shown.includes(`${site[1]}:`));
+  const [kind, exception, file, func, condition] = (named.length ? named : r.s)[0];
+  return { n, id: r.id, message: r.m, package: r.p, file, function: func, first: r.f, last: r.l, condition, exception, kind, specificity: r.lit, line };
+}
+
+// source.paste_lines: exception headlines and warning lines with their line numbers, else every line.
+function pasteLines(trace) {
+  const found = [];
+  for (const block of trace.exceptions) block.headline.split("\n").forEach((text, n) => found.push([text, block.line + n]));
+  for (const w of trace.warnings) `${w.category}: ${w.message}`.split("\n").forEach((text, n) => found.push([text, w.line + n]));
+  if (found.length) return found.sort((a, b) => a[1] - b[1]);
+  return trace.lines.map((text, i) => [text, i < trace.lineMap.length ? trace.lineMap[i] : i + 1]);
+}
+
+// frames.package_of, for the catalogue's packages (anything else is none of them)
+function libraryOf(path) {
+  const normal = path.split("\\").join("/");
+  const marker = R.SITE_PACKAGES.exec(normal);
+  if (marker) {
+    const top = normal.slice(marker.index + marker[0].length).split("/")[0].split(".")[0];
+    return C.KNOWN_PACKAGES.includes(top) ? top : "";
+  }
+  return C.KNOWN_PACKAGES.find((name) => normal.includes(`/${name}/`)) || "";
+}
+
+function traceFrames(trace) {
+  return [...trace.exceptions.flatMap((b) => b.frames), ...trace.unfinished];
+}
+
+// source.stands_alone: specific enough, or the traceback runs through the message's package.
+function standsAlone(answer, trace) {
+  if (answer.specificity >= C.MIN_SPECIFICITY) return true;
+  return traceFrames(trace).some((path) => libraryOf(path) === answer.package || path.includes(`/${answer.package}/`));
+}
+
+// source.is_whole_message: the template matches the whole message of the exception or warning on its line.
+function isWholeMessage(book, answer, trace) {
+  let messages = [
+    ...trace.exceptions.filter((b) => b.line === answer.line).map((b) => b.message),
+    ...trace.warnings.filter((w) => w.line === answer.line).map((w) => w.message),
+  ];
+  if (!trace.exceptions.length && !trace.warnings.length) {
+    messages = trace.lines.filter((_text, i) => (i < trace.lineMap.length ? trace.lineMap[i] : i + 1) === answer.line);
+  }
+  const whole = wholePattern(book.records[answer.n]);
+  return messages.some((m) => pyStrip(m) && whole.test(pyStrip(m)));
+}
+
+// source.source_findings (without version notes: the page reads no versions)
+function sourceFindings(trace, book) {
+  const numbered = pasteLines(trace);
+  const found = [];
+  for (const hit of catalogueHits(numbered.map((item) => item[0]), book)) {
+    const answer = { ...hit, line: hit.line > 0 && hit.line <= numbered.length ? numbered[hit.line - 1][1] : hit.line };
+    const whole = isWholeMessage(book, answer, trace);
+    if (!(standsAlone(answer, trace) || (whole && book.records[answer.n].ni))) {
+      const framed = trace.unfinished.length > 0 || trace.exceptions.some((b) => b.frames.length > 0);
+      if (whole && !framed) found.push({ answer, linked: [], shown: false, whole: true });
+      continue;
+    }
+    found.push({ answer, linked: book.records[answer.n].k, shown: true, whole });
+  }
+  return found;
+}
+
+// source.catalogue_candidates: catalogue evidence for each linked entry (the most specific answer first)
+function catalogueCandidates(findings) {
+  const out = new Map();
+  for (const { answer, linked } of findings) {
+    for (const entryId of linked) {
+      if (out.has(entryId)) continue;
+      const detail = `library message ${answer.id} (${answer.package} ${answer.file}, ${answer.function})`;
+      out.set(entryId, { stage: "catalogue", entryId, score: C.CATALOGUE_HIT, detail, line: answer.line });
+    }
+  }
+  return [...out.values()];
+}
+
+// source.answers_the_error
+function answersTheError(findings, trace) {
+  const counted = findings.filter((f) => f.shown || f.whole);
+  if (!counted.length) return false;
+  if (!trace.exceptions.length) return true;
+  const errorLines = new Set();
+  for (const block of trace.exceptions) for (let n = 0; n <= block.headline.split("\n").length - 1; n++) errorLines.add(block.line + n);
+  return counted.some((f) => errorLines.has(f.answer.line));
+}
+
+// diagnose.with_sources: fuse with catalogue evidence; when a source answer explains the error, an
+// entry stands only when linked to it.
+function withSources(found, findings, answersError, kb) {
+  const stages = { ...found, catalogue: catalogueCandidates(findings) };
+  const ranked = fuseCandidates(stages, kb, { ...kb.fuse.weights, catalogue: kb.fuse.catalogue_weight });
+  return answersError ? ranked.filter((d) => d.evidence.some((e) => e.stage === "catalogue")) : ranked;
+}
+
+function shownSource({ answer, linked }) {
+  const { n, ...shown } = answer; // eslint-disable-line no-unused-vars
+  return { ...shown, linked };
+}
+
 // ---- the worker ----------------------------------------------------------------------------------
 function prepareKb(data) {
   useRules(data.rules, data.stages);
@@ -736,7 +963,8 @@ function prepareKb(data) {
   return data;
 }
 
-function diagnose(kb, text, budgetMs = 1500, top = 5) {
+// The curated stages; then diagnose.paste_diagnosis's rule: the catalogue only when no pattern fired.
+function curatedStages(kb, text, budgetMs) {
   const started = performance.now();
   const trace = parse(text);
   const found = {};
@@ -747,24 +975,53 @@ function diagnose(kb, text, budgetMs = 1500, top = 5) {
     complete = regex.complete;
   }
   if (kb.front_end.includes("lexical")) found.lexical = lexicalCandidates(trace, kb.lexical);
-  const results = fuseCandidates(found, kb).slice(0, top);
-  return { results, complete, ms: performance.now() - started, stages: [...kb.front_end] };
+  const wantsSources = kb.front_end.includes("regex") && found.regex.length === 0; // diagnose.source_lookup
+  return { started, trace, found, complete, wantsSources };
+}
+
+function settle(kb, state, book, top) {
+  const findings = state.wantsSources && book ? sourceFindings(state.trace, book) : [];
+  const ranked = findings.length
+    ? withSources(state.found, findings, answersTheError(findings, state.trace), kb)
+    : fuseCandidates(state.found, kb);
+  const sources = findings.filter((f) => f.shown).map(shownSource);
+  return { results: ranked.slice(0, top), sources, complete: state.complete, ms: performance.now() - state.started, stages: [...kb.front_end] };
+}
+
+// `book`: the prepared catalogue (prepareCatalogue), or null to rank with the curated stages alone.
+function diagnose(kb, text, budgetMs = 1500, top = 5, book = null) {
+  return settle(kb, curatedStages(kb, text, budgetMs), book, top);
 }
 
 if (typeof module !== "undefined" && module.exports) {
-  module.exports = { parse, mask, tokens, keyTexts, prepareKb, diagnose, unescapeHtml }; // for Node-side checks
+  // for Node-side checks
+  module.exports = { parse, mask, tokens, keyTexts, prepareKb, prepareCatalogue, sourceFindings, diagnose, unescapeHtml };
 } else {
   let kbPromise = null;
+  let cataloguePromise = null;
+  const load = (url, what, prepare) =>
+    fetch(new URL(url, self.location.href).href).then((response) => {
+      if (!response.ok) throw new Error(`could not load ${what} (HTTP ${response.status})`);
+      return response.json().then(prepare);
+    });
   self.onmessage = (event) => {
-    const { id, text, budgetMs = 1500, top = 5, kbUrl = "kb.json" } = event.data;
-    if (!kbPromise) {
-      kbPromise = fetch(new URL(kbUrl, self.location.href).href).then((response) => {
-        if (!response.ok) throw new Error(`could not load the knowledge base (HTTP ${response.status})`);
-        return response.json().then(prepareKb);
-      });
-    }
+    const { id, text, budgetMs = 1500, top = 5, kbUrl = "kb.json", catalogueUrl = "catalogue.json" } = event.data;
+    if (!kbPromise) kbPromise = load(kbUrl, "the knowledge base", prepareKb);
     kbPromise
-      .then((kb) => self.postMessage({ id, ok: true, entries: kb.entries.length, ...diagnose(kb, text, budgetMs, top) }))
+      .then((kb) => {
+        const state = curatedStages(kb, text, budgetMs);
+        if (!state.wantsSources) return { kb, reply: settle(kb, state, null, top) };
+        if (!cataloguePromise) {
+          cataloguePromise = load(catalogueUrl, "the message catalogue", prepareCatalogue);
+          cataloguePromise.catch(() => (cataloguePromise = null)); // a later paste tries again
+        }
+        // Without the catalogue the curated answer still stands; the page says what is missing.
+        return cataloguePromise.then(
+          (book) => ({ kb, reply: settle(kb, state, book, top) }),
+          (error) => ({ kb, reply: { ...settle(kb, state, null, top), sourcesError: String((error && error.message) || error) } }),
+        );
+      })
+      .then(({ kb, reply }) => self.postMessage({ id, ok: true, entries: kb.entries.length, ...reply }))
       .catch((error) => self.postMessage({ id, ok: false, error: String((error && error.message) || error) }));
   };
 }

@@ -18,6 +18,8 @@
   const list = document.getElementById("results");
   const status = document.getElementById("paste-status");
   const empty = document.getElementById("no-match");
+  const sources = document.getElementById("sources");
+  const sourceList = document.getElementById("source-list");
 
   let worker = null;
   let nextId = 1;
@@ -49,7 +51,7 @@
     worker = null;
   }
 
-  /** Match one text; resolves to {results, complete, ms, stages}. Also used by the browser tests. */
+  /** Match one text; resolves to {results, sources, complete, ms, stages}. Also used by the browser tests. */
   function match(text, top = 5) {
     if (!worker) startWorker();
     const id = nextId++;
@@ -72,9 +74,47 @@
     return node;
   }
 
+  /** The source answers (library messages the paste shows): text nodes only, never markup. */
+  function renderSources(found) {
+    sourceList.replaceChildren();
+    sources.hidden = found.length === 0;
+    for (const s of found) {
+      const item = element("li", "pw-source");
+      item.dataset.sourceId = s.id;
+      const message = element("pre", "pw-source__message");
+      message.append(element("code", null, (s.exception && s.kind !== "log" ? s.exception + ": " : "") + s.message));
+      const where = element("div", "pw-source__where");
+      where.append(element("strong", null, s.package), document.createTextNode(" "), element("code", null, s.file));
+      where.append(document.createTextNode(" · "), element("code", null, s.function));
+      const facts = element("ul", "pw-source__facts");
+      const fact = (label, ...nodes) => {
+        const li = element("li");
+        li.append(element("span", "pw-stage", label), document.createTextNode(" "), ...nodes);
+        facts.append(li);
+      };
+      const verb = { raise: "raises", warn: "warns", log: "logs" }[s.kind] || s.kind;
+      fact("emits", document.createTextNode(verb + " "), element("code", null, s.exception));
+      if (s.condition) fact("when", element("code", null, s.condition));
+      fact("releases", document.createTextNode(`${s.package} ${s.first} – ${s.last}`));
+      if (s.linked.length) {
+        const links = s.linked.map((id) => {
+          const a = element("a", null, id);
+          a.href = entriesUrl + encodeURIComponent(id) + "/";
+          return a;
+        });
+        fact("curated", ...links.flatMap((a, i) => (i ? [document.createTextNode(", "), a] : [a])));
+      }
+      fact("id", element("code", null, s.id + (s.line ? ` (line ${s.line})` : "")));
+      item.append(message, where, facts);
+      sourceList.append(item);
+    }
+  }
+
   function render(reply) {
     list.replaceChildren();
-    empty.hidden = reply.results.length > 0;
+    const found = reply.sources || [];
+    renderSources(found);
+    empty.hidden = reply.results.length > 0 || found.length > 0;
     reply.results.forEach((d, rank) => {
       const item = element("li", "pw-result pw-result--" + d.confidence);
       item.dataset.entryId = d.id;
@@ -105,9 +145,11 @@
     const count = (n, one, many) => `${n} ${n === 1 ? one : many}`;
     const took = `${reply.ms.toFixed(0)} ms${partial}`;
     const searched = count(reply.entries, "entry", "entries");
+    const fromSource = found.length ? ` · ${count(found.length, "library message", "library messages")} from the source` : "";
+    const missing = reply.sourcesError ? ` · source answers unavailable: ${reply.sourcesError}` : "";
     status.textContent = reply.results.length
-      ? `${count(reply.results.length, "match", "matches")} · ${searched} · ${reply.stages.join(" + ")} · ${took}`
-      : `no match among ${searched} · ${took}`;
+      ? `${count(reply.results.length, "match", "matches")} · ${searched} · ${reply.stages.join(" + ")}${fromSource} · ${took}${missing}`
+      : `no match among ${searched}${fromSource} · ${took}${missing}`;
   }
 
   let runs = 0;
@@ -116,6 +158,7 @@
     const mine = ++runs;
     if (!text.trim()) {
       list.replaceChildren();
+      renderSources([]);
       empty.hidden = true;
       status.textContent = "";
       return;
@@ -126,6 +169,7 @@
       (error) => {
         if (mine !== runs) return;
         list.replaceChildren();
+        renderSources([]);
         empty.hidden = true;
         status.textContent = error.message;
       },

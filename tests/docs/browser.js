@@ -63,8 +63,10 @@ async function main() {
   });
   const out = { searches: [], pastes: [], entryPages: [], agreement: [], screenshots: [], pageErrors: [], external: [] };
   const origin = new URL(job.base).origin;
+  const requested = []; // every request of the context, the paste worker's fetches included
   context.on("request", (request) => {
     const url = request.url();
+    requested.push(url);
     if (!url.startsWith(origin) && !url.startsWith("data:") && !url.startsWith("blob:")) out.external.push(url);
   });
   const newPage = async (viewport = DESKTOP) => {
@@ -83,6 +85,29 @@ async function main() {
       await page.goto(`${job.base}paste/#q=${encodeURIComponent(paste.text)}`, { waitUntil: "load" });
       out.pastes.push({ expect: paste.expect, ...(await settledPaste(page)) });
       await page.close();
+    }
+
+    // Source answers: a curated paste never fetches catalogue.json; a catalogue-only message shows the block.
+    if (job.sourceProbe) {
+      out.sourceProbe = {};
+      for (const name of ["curated", "source"]) {
+        const before = requested.length;
+        page = await newPage();
+        await page.goto(`${job.base}paste/#q=${encodeURIComponent(job.sourceProbe[name])}`, { waitUntil: "load" });
+        const settled = await settledPaste(page);
+        const block = await page.evaluate(() => {
+          const section = document.getElementById("sources");
+          return {
+            sourcesShown: !section.hidden,
+            heading: section.querySelector("h2").textContent,
+            sourceIds: [...section.querySelectorAll("li.pw-source")].map((li) => li.dataset.sourceId),
+            sourceText: section.hidden ? "" : section.innerText,
+          };
+        });
+        await page.close();
+        const fetched = requested.slice(before).filter((url) => new URL(url).pathname.endsWith("/paste/catalogue.json"));
+        out.sourceProbe[name] = { ...settled, ...block, catalogueRequests: fetched.length };
+      }
     }
 
     if (job.redactProbe) {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import importlib.util
 import json
 import os
 import shutil
@@ -20,6 +21,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any, NoReturn
 
 import pytest
@@ -38,6 +40,12 @@ REDACT_PROBE = (
     + "\n".join(case.text for case in CORPUS)  # every secret shape, through the page's own #q= handling
 )
 TARGET_MODULES_QUERY = "Target modules {'q_proj'} not found"
+# Source answers on the paste page: a line a curated pattern settles, and a library message no entry covers.
+SOURCE_PROBE = {
+    "curated": "ValueError: Target modules {'q_proj', 'v_proj'} not found in the base model.",
+    "source": "ValueError: FRoD runtime base-weight offloading must be enabled for all adapters or none, "
+    "but got multiple different values: {True, False}",
+}
 
 
 def on_ci() -> bool:
@@ -93,6 +101,23 @@ def build_site(out: Path, env: dict[str, str] | None = None) -> subprocess.Compl
 @pytest.fixture(scope="session")
 def kb() -> KnowledgeBase:
     return load_kb()
+
+
+def kb_site_hook() -> ModuleType:
+    """``docs/hooks/kb_site.py`` as a module (it is no package's)."""
+    spec = importlib.util.spec_from_file_location("kb_site_hook", ROOT / "docs" / "hooks" / "kb_site.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def catalogue_json(kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The paste page's ``catalogue.json``, as the build hook writes it (links computed with ``kb``)."""
+    path = tmp_path_factory.mktemp("paste-catalogue") / "catalogue.json"
+    path.write_text(kb_site_hook().catalogue_json(kb), encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -209,6 +234,7 @@ def browser(kb: KnowledgeBase, site_url: str) -> BrowserRun:
         "pastes": pastes,
         "entryPages": ids,
         "redactProbe": REDACT_PROBE,
+        "sourceProbe": SOURCE_PROBE,
         "agreement": [text for _id, _kind, text in all_examples(kb)],
         "screenshotPaste": pastes[0]["text"] if pastes else "ValueError: Attempting to unscale FP16 gradients.",
         "screenshotEntry": "target-modules-not-found" if "target-modules-not-found" in kb else ids[0],

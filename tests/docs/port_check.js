@@ -1,5 +1,6 @@
 // Runs the paste page's matcher (docs/paste/matcher.worker.js) under Node on a batch of texts.
-// stdin: {"kb": "<path to the built paste/kb.json>", "texts": [...]}; stdout: one result per text.
+// stdin: {"kb": "<path to the built paste/kb.json>", "catalogue": "<paste/catalogue.json>", "texts": [...]};
+// stdout: one result per text.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -7,6 +8,7 @@ const matcher = require(path.join(__dirname, "..", "..", "docs", "paste", "match
 
 const job = JSON.parse(fs.readFileSync(0, "utf8"));
 const kb = matcher.prepareKb(JSON.parse(fs.readFileSync(job.kb, "utf8")));
+const book = matcher.prepareCatalogue(JSON.parse(fs.readFileSync(job.catalogue, "utf8")));
 const out = job.texts.map((text) => {
   const trace = matcher.parse(text);
   return {
@@ -16,7 +18,7 @@ const out = job.texts.map((text) => {
     key_texts: matcher.keyTexts(trace, kb.lexical.max_doc_chars),
     tokens: matcher.tokens(text),
     unescaped: matcher.unescapeHtml(text),
-    ranked: matcher.diagnose(kb, text, 60000, 3).results.map((d) => [d.id, d.score]),
+    ranked: matcher.diagnose(kb, text, 60000, 3, book).results.map((d) => [d.id, d.score]),
   };
 });
 process.stdout.write(JSON.stringify(out));

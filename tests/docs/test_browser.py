@@ -10,7 +10,7 @@ import pytest
 from peft_why.kb.loader import KnowledgeBase
 
 from ..secret_corpus import CORPUS
-from .conftest import ARTIFACTS, TARGET_MODULES_QUERY, BrowserRun, all_examples, cli_top
+from .conftest import ARTIFACTS, SOURCE_PROBE, TARGET_MODULES_QUERY, BrowserRun, all_examples, cli_top
 
 pytestmark = pytest.mark.browser
 AGREEMENT_FLOOR = 0.95
@@ -56,6 +56,29 @@ def test_paste_fragment_is_redacted_like_the_cli_link(browser: BrowserRun) -> No
     assert browser.seen["redacted"] == cap_paste(redact_secrets(browser.job["redactProbe"]))
     assert "alice" not in browser.seen["redacted"] and "hf_AbCd" not in browser.seen["redacted"]
     assert not [case.name for case in CORPUS if case.secret in browser.seen["redacted"]]
+
+
+def test_a_library_message_no_entry_covers_shows_the_source_block(browser: BrowserRun) -> None:
+    """The page shows what ``diagnose_paste`` shows with the browser's stages: the catalogue message, in a
+    block labelled as the source's answer, and no curated result."""
+    from peft_why.matcher.diagnose import diagnose_paste
+    from peft_why.matcher.front_ends import FRONT_ENDS
+
+    expected = diagnose_paste(SOURCE_PROBE["source"], stages=FRONT_ENDS["browser"])
+    assert expected.source_answers and not expected.diagnoses, "the probe is no longer a catalogue-only message"
+    seen = browser.seen["sourceProbe"]["source"]
+    assert seen["sourcesShown"] and seen["sourceIds"] == [f.answer.id for f in expected.source_answers], seen
+    assert seen["heading"] == "From the library source — not a curated diagnosis"
+    answer = expected.source_answers[0].answer
+    for shown in (answer.file, answer.function, answer.condition, f"{answer.first} – {answer.last}", answer.exception):
+        assert shown in seen["sourceText"], (shown, seen["sourceText"])
+    assert seen["ids"] == [] and seen["catalogueRequests"] == 1, seen
+
+
+def test_a_paste_a_pattern_settles_never_fetches_the_catalogue(browser: BrowserRun) -> None:
+    seen = browser.seen["sourceProbe"]["curated"]
+    assert seen["ids"][:1] == ["target-modules-not-found"], seen
+    assert seen["catalogueRequests"] == 0 and not seen["sourcesShown"], seen
 
 
 def test_every_entry_page_renders(browser: BrowserRun, kb: KnowledgeBase) -> None:

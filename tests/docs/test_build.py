@@ -10,6 +10,8 @@ from types import ModuleType
 
 from peft_why.cli.explain import entry_markdown
 from peft_why.kb.loader import KnowledgeBase
+from peft_why.matcher.catalogue import load_catalogue
+from peft_why.matcher.diagnose import CATALOGUE_WEIGHT
 
 from .conftest import ROOT, BuiltSite, build_site
 
@@ -54,6 +56,9 @@ def test_paste_page_export_holds_every_active_entry_and_compiles(site: BuiltSite
     assert (site.path / "paste" / "matcher.worker.js").is_file()
     if export["lexical"] is not None:
         assert sorted(export["lexical"]["entry_ids"]) == sorted(e.id for e in kb.active)
+    assert export["fuse"]["catalogue_weight"] == CATALOGUE_WEIGHT
+    catalogue = json.loads((site.path / "paste" / "catalogue.json").read_text(encoding="utf-8"))
+    assert len(catalogue["records"]) == len(load_catalogue().records)  # the source answers' data ships too
 
 
 def test_search_index_boosts_entry_pages_and_splits_code(site: BuiltSite) -> None:

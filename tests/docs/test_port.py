@@ -7,13 +7,13 @@ provides; every exported pattern finds what its Python original finds; and on ev
 example, alias, golden format sample and a few hostile strings, both implementations
 give the same parse (exception chain, warnings, masking, key texts, tokens, HTML
 unescaping) and the same ranking (ids and calibrated scores of the top 3) with the
-browser's declared stages, ``FRONT_ENDS["browser"]``.
+browser's declared stages, ``FRONT_ENDS["browser"]``, the catalogue's links included
+(``catalogue.json``; the source answers themselves: ``test_source_port.py``).
 """
 
 from __future__ import annotations
 
 import html
-import importlib.util
 import json
 import re
 import subprocess
@@ -24,12 +24,12 @@ from typing import Any
 import pytest
 
 from peft_why.kb.loader import KnowledgeBase
-from peft_why.matcher import formats, lexical, normalise, parse
+from peft_why.matcher import formats, lexical, normalise, parse, source
 from peft_why.matcher.diagnose import diagnose_text
 from peft_why.matcher.front_ends import FRONT_ENDS
 from peft_why.matcher.index import key_texts
 
-from .conftest import ROOT, all_examples, needs_node
+from .conftest import ROOT, all_examples, kb_site_hook, needs_node
 
 WORKER = ROOT / "docs" / "paste" / "matcher.worker.js"
 HOSTILE = [
@@ -45,6 +45,8 @@ HOSTILE = [
     "ValueError:\ufeffx\u2028y &hellip; &NotEqualTilde; &#1000000; &#128; &ampx &notin; &#x110000;\n",
     "\ufeffKeyError: 'a'\x1c\n  File \"/home/u/x.py\", line 3, in f\u2028g\nÉtatError: é",
 ]
+# The modules whose browser_rules() the page receives (source: the catalogue lookup's, test_source_port.py).
+EXPORTING = (normalise, formats, parse, lexical, source)
 SCORE_TOLERANCE = 1e-9  # Math.exp and math.exp may differ in the last bit
 
 # Module-level patterns the page does not need, with the reason; any other pattern must be exported.
@@ -65,11 +67,7 @@ _NAME_LISTS = re.compile(r"\[((?:\"[A-Z_]+\", )+\"[A-Z_]+\")\]\.some\(\(name\) =
 
 
 def _hook() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("kb_site_hook", ROOT / "docs" / "hooks" / "kb_site.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return kb_site_hook()
 
 
 def _texts(kb: KnowledgeBase) -> list[str]:
@@ -104,9 +102,10 @@ def kb_json(kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 
 @pytest.fixture(scope="module")
-def ported(kb: KnowledgeBase, kb_json: Path) -> list[tuple[str, dict[str, Any]]]:
+def ported(kb: KnowledgeBase, kb_json: Path, catalogue_json: Path) -> list[tuple[str, dict[str, Any]]]:
     texts = _texts(kb)
-    return list(zip(texts, _node("port_check.js", {"kb": str(kb_json), "texts": texts})))
+    job = {"kb": str(kb_json), "catalogue": str(catalogue_json), "texts": texts}
+    return list(zip(texts, _node("port_check.js", job)))
 
 
 def _module_patterns() -> dict[str, re.Pattern[str]]:
@@ -134,7 +133,7 @@ def test_exported_rules_are_the_python_modules_tables(kb_json: Path) -> None:
     """kb.json's rules equal the modules' tables: each pattern translated, each constant as is."""
     hook = _hook()
     rules = json.loads(kb_json.read_text(encoding="utf-8"))["rules"]
-    for module in (normalise, formats, parse, lexical):
+    for module in EXPORTING:
         for name, value in module.browser_rules().items():
             if isinstance(value, re.Pattern):
                 assert rules["patterns"][name] == hook.js_regex(value), name
@@ -145,7 +144,8 @@ def test_exported_rules_are_the_python_modules_tables(kb_json: Path) -> None:
 def test_worker_holds_no_regex_of_its_own_and_uses_only_exported_rules(kb_json: Path) -> None:
     source = WORKER.read_text(encoding="utf-8")
     assert _regex_literals(source) == ALLOWED_LITERALS
-    assert source.count("new RegExp(") == 4  # useRules (search, replace, match) and the KB's symptom patterns
+    # useRules (search, replace, match), the KB's symptom patterns, the catalogue's templates (compileTemplate)
+    assert source.count("new RegExp(") == 5
     rules = json.loads(kb_json.read_text(encoding="utf-8"))["rules"]
     used_patterns, used_constants = set(), set()
     for found in _NAMES.finditer(source):
@@ -210,7 +210,7 @@ def test_translated_patterns_find_what_python_finds(kb: KnowledgeBase, kb_json: 
     subjects = sorted({line for text in texts for line in text.split("\n")} | set(texts))
     patterns = {
         name: value
-        for module in (normalise, formats, parse, lexical)
+        for module in EXPORTING
         for name, value in module.browser_rules().items()
         if isinstance(value, re.Pattern)
     }
