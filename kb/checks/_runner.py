@@ -80,7 +80,9 @@ def run_check(name: str, ctx: CheckContext, *, entry_id: str | None = None) -> F
 def _context(model: Any, phase: str, requested: bool, context: dict[str, Any]) -> CheckContext:
     known = {"adapter_dir", "base_dir", "tokenizer", "peft_config", "trainer", "training_args", "origin"}
     fields = {key: context.pop(key) for key in list(context) if key in known}
-    return CheckContext(model=model, phase=phase, requested=requested, extra=context, **fields)
+    # an explicit ``extra=`` mapping (as CheckContext takes it) is merged, not nested under "extra"
+    extra = {**(context.pop("extra", None) or {}), **context}
+    return CheckContext(model=model, phase=phase, requested=requested, extra=extra, **fields)
 
 
 def diagnose(
