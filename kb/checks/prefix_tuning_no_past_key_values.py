@@ -39,7 +39,8 @@ def check(ctx: CheckContext) -> Finding:
     if skip:
         return skip
     model = unwrap(ctx.model)
-    if not is_peft_model(model) or not hasattr(model, "transformer_backbone_name"):
+    # only the classification and QA wrappers have _prefix_tuning_forward; causal LM passes the prefix by keyword
+    if not is_peft_model(model) or not hasattr(model, "_prefix_tuning_forward"):
         return finding(ENTRY, NOT_APPLICABLE, "not a PEFT classification or question-answering model")
     names = active_adapter_names(model)
     config = model.peft_config.get(names[0]) if names else None
