@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from peft_why.kb.lint import lint
 from peft_why.kb.loader import builtin_entries_dir, load_entry_file
@@ -78,9 +79,11 @@ def test_lint_names_each_machine_path_in_an_example_with_its_line_and_column(tmp
     lines = copy.read_text(encoding="utf-8").split("\n")
     line = next(i for i, text in enumerate(lines) if "/work/" in text) + 1
     col = lines[line - 1].index("/work/") + 1
+    examples = yaml.safe_load(copy.read_text(encoding="utf-8"))["examples"]["match"]
+    number = next(n for n, text in enumerate(examples) if "/work/" in text)
     found = [str(p) for p in lint([copy.parent], javascript=False).problems if p.path == str(copy)]
     assert found == [
-        f"{copy}:{line}:{col}: {ENTRY}: examples.match[0]: machine-specific path '/work/': "
+        f"{copy}:{line}:{col}: {ENTRY}: examples.match[{number}]: machine-specific path '/work/': "
         "rewrite it as a user's (python scripts/user_paths.py)"
     ]
 
