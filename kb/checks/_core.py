@@ -254,6 +254,21 @@ def config_value(config: Any, key: str, default: Any = None) -> Any:
     return getattr(config, key, default)
 
 
+def enum_text(value: Any) -> str:
+    """An enum member's value as text (``PeftType.LORA`` -> ``"LORA"``), anything else through ``str``:
+    a live config holds peft's str-enums, one read from ``adapter_config.json`` plain strings."""
+    return str(getattr(value, "value", value))
+
+
+def model_type_of(model: Any) -> str:
+    """``config.model_type`` as peft reads it (``get_model_config``: ``custom`` without a config)."""
+    config = getattr(model, "config", None)
+    if config is None:
+        return "custom"
+    value = config_value(config, "model_type")
+    return str(value) if value else "custom"
+
+
 # --- the saved files ----------------------------------------------------------------------------
 
 ADAPTER_WEIGHTS = ("adapter_model.safetensors", "adapter_model.bin")

@@ -18,6 +18,7 @@ from .api import (
     Finding,
     base_model_of,
     config_value,
+    enum_text,
     finding,
     model_precondition,
     peft_configs,
@@ -39,7 +40,7 @@ def check(ctx: CheckContext) -> Finding:
     configs = {
         name: config
         for name, config in peft_configs(ctx).items()
-        if not isinstance(config, dict) and _text(config_value(config, "peft_type")) == "BOFT"
+        if not isinstance(config, dict) and enum_text(config_value(config, "peft_type")) == "BOFT"
     }
     if not configs:
         return finding(ENTRY, NOT_APPLICABLE, "no BOFT config to check against the model")
@@ -82,7 +83,3 @@ def _features(module: Any) -> int | None:
     if isinstance(module, torch.nn.Conv2d):
         return int(module.in_channels * module.kernel_size[0] * module.kernel_size[0])
     return None
-
-
-def _text(value: Any) -> str:
-    return str(getattr(value, "value", value))

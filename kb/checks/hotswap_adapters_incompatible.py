@@ -19,6 +19,7 @@ from .api import (
     active_adapter_names,
     adapter_weights_path,
     config_value,
+    enum_text,
     finding,
     is_peft_model,
     lora_layers,
@@ -50,7 +51,7 @@ def check(ctx: CheckContext) -> Finding:
     if name not in model.peft_config:
         return finding(ENTRY, NOT_APPLICABLE, "no active adapter on this model")
     loaded = model.peft_config[name]
-    old_type, new_type = _text(config_value(loaded, "peft_type")), _text(incoming.get("peft_type"))
+    old_type, new_type = enum_text(config_value(loaded, "peft_type")), enum_text(incoming.get("peft_type"))
     if old_type != "LORA":
         return finding(ENTRY, NOT_APPLICABLE, f"the loaded adapter is {old_type}: hot-swapping is for LoRA only")
     if new_type != old_type:
@@ -71,10 +72,6 @@ def check(ctx: CheckContext) -> Finding:
         )
     evidence = [f"compared with {name!r}: {', '.join(LORA_KEYS)} and the saved layers"]
     return finding(ENTRY, NOT_CONFIRMED, "the adapters are compatible for hot-swapping", evidence, FIX)
-
-
-def _text(value: Any) -> str:
-    return str(getattr(value, "value", value))
 
 
 def _config_differences(loaded: Any, incoming: dict[str, Any]) -> list[str]:

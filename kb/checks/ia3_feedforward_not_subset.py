@@ -7,8 +7,6 @@ The check compares the two fields of every IA3 config it can see (live configs o
 
 from __future__ import annotations
 
-from typing import Any
-
 from .api import (
     CONFIRMED,
     NOT_APPLICABLE,
@@ -16,6 +14,7 @@ from .api import (
     CheckContext,
     Finding,
     config_value,
+    enum_text,
     finding,
     peft_configs,
     sample,
@@ -31,7 +30,7 @@ FIX = (
 def check(ctx: CheckContext) -> Finding:
     pairs = {}
     for name, config in peft_configs(ctx).items():
-        if _text(config_value(config, "peft_type")) != "IA3":
+        if enum_text(config_value(config, "peft_type")) != "IA3":
             continue
         targets = config_value(config, "target_modules")
         feedforward = config_value(config, "feedforward_modules")
@@ -57,7 +56,3 @@ def check(ctx: CheckContext) -> Finding:
             FIX,
         )
     return finding(ENTRY, NOT_CONFIRMED, "every feedforward module is also a target module", evidence, FIX)
-
-
-def _text(value: Any) -> str:
-    return str(getattr(value, "value", value))

@@ -7,8 +7,6 @@ With ``feedforward_modules=None`` peft looks ``config.model_type`` up in
 
 from __future__ import annotations
 
-from typing import Any
-
 from .api import (
     CONFIRMED,
     NOT_APPLICABLE,
@@ -17,8 +15,10 @@ from .api import (
     Finding,
     base_model_of,
     config_value,
+    enum_text,
     finding,
     model_precondition,
+    model_type_of,
     peft_configs,
     unwrap,
 )
@@ -37,13 +37,13 @@ def check(ctx: CheckContext) -> Finding:
     configs = {
         name: config
         for name, config in peft_configs(ctx).items()
-        if _text(config_value(config, "peft_type")) == "IA3" and config_value(config, "feedforward_modules") is None
+        if enum_text(config_value(config, "peft_type")) == "IA3" and config_value(config, "feedforward_modules") is None
     }
     if not configs:
         return finding(ENTRY, NOT_APPLICABLE, "no IA3 adapter config without feedforward_modules")
     from peft.utils.constants import TRANSFORMERS_MODELS_TO_IA3_FEEDFORWARD_MODULES_MAPPING as table
 
-    model_type = _model_type(base_model_of(unwrap(ctx.model)))
+    model_type = model_type_of(base_model_of(unwrap(ctx.model)))
     evidence = [f"[{name}] IA3: feedforward_modules None" for name in configs]
     defaults = table.get(model_type)
     if defaults is None:
@@ -57,16 +57,3 @@ def check(ctx: CheckContext) -> Finding:
         )
     evidence.append(f"peft's IA3 default for {model_type!r}: {list(defaults)}")
     return finding(ENTRY, NOT_CONFIRMED, f"peft has default feed-forward modules for {model_type!r}", evidence, FIX)
-
-
-def _model_type(model: Any) -> str:
-    """``config.model_type`` as peft reads it (``get_model_config``: ``custom`` without a config)."""
-    config = getattr(model, "config", None)
-    if config is None:
-        return "custom"
-    value = config.get("model_type") if isinstance(config, dict) else getattr(config, "model_type", None)
-    return str(value) if value else "custom"
-
-
-def _text(value: Any) -> str:
-    return str(getattr(value, "value", value))

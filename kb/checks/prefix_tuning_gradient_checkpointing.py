@@ -10,8 +10,6 @@ the model's modules and the peft type of its adapter configs (or of the config a
 
 from __future__ import annotations
 
-from typing import Any
-
 from .api import (
     CONFIRMED,
     NOT_APPLICABLE,
@@ -19,6 +17,7 @@ from .api import (
     CheckContext,
     Finding,
     config_value,
+    enum_text,
     finding,
     model_precondition,
     peft_configs,
@@ -41,7 +40,7 @@ def check(ctx: CheckContext) -> Finding:
     prefix = {
         name: peft_type
         for name, config in peft_configs(ctx).items()
-        if (peft_type := _text(config_value(config, "peft_type", ""))) in PREFIX_TYPES
+        if (peft_type := enum_text(config_value(config, "peft_type", ""))) in PREFIX_TYPES
     }
     if not prefix:
         return finding(ENTRY, NOT_APPLICABLE, "no prefix-tuning adapter config here")
@@ -62,7 +61,3 @@ def check(ctx: CheckContext) -> Finding:
         FIX,
         note="get_peft_model refuses it (peft >= 0.14); enabled later, the forward fails on the attention mask size",
     )
-
-
-def _text(value: Any) -> str:
-    return str(getattr(value, "value", value))

@@ -20,6 +20,7 @@ from .api import (
     Finding,
     active_adapter_names,
     config_value,
+    enum_text,
     finding,
     is_peft_model,
     model_precondition,
@@ -44,7 +45,7 @@ def check(ctx: CheckContext) -> Finding:
         return finding(ENTRY, NOT_APPLICABLE, "not a PEFT classification or question-answering model")
     names = active_adapter_names(model)
     config = model.peft_config.get(names[0]) if names else None
-    peft_type = _text(config_value(config, "peft_type", ""))
+    peft_type = enum_text(config_value(config, "peft_type", ""))
     if not getattr(config, "is_prompt_learning", False):
         return finding(ENTRY, NOT_APPLICABLE, f"the active adapter is {peft_type or 'unknown'}, not prompt learning")
     if peft_type not in PREFIX_TYPES:
@@ -78,7 +79,3 @@ def check(ctx: CheckContext) -> Finding:
 
 def _params(module: Any) -> set[str]:
     return set(inspect.signature(module.forward).parameters)
-
-
-def _text(value: Any) -> str:
-    return str(getattr(value, "value", value))

@@ -23,6 +23,7 @@ from .api import (
     Finding,
     base_model_of,
     config_value,
+    enum_text,
     finding,
     model_precondition,
     peft_configs,
@@ -64,9 +65,11 @@ def check(ctx: CheckContext) -> Finding:
             if found is None:
                 raise
             missing.append(found.group(1))
-            evidence.append(f"[{name}] {_text(config_value(config, 'peft_type'))}: {found.group(1)} unset ({given})")
+            evidence.append(
+                f"[{name}] {enum_text(config_value(config, 'peft_type'))}: {found.group(1)} unset ({given})"
+            )
             continue
-        evidence.append(f"[{name}] {_text(config_value(config, 'peft_type'))}: complete from the model config")
+        evidence.append(f"[{name}] {enum_text(config_value(config, 'peft_type'))}: complete from the model config")
     if missing:
         return finding(
             ENTRY,
@@ -90,7 +93,3 @@ def _prepare() -> Callable[[Any, Any], Any] | None:
         if callable(prepare):
             return cast("Callable[[Any, Any], Any]", prepare)
     return None
-
-
-def _text(value: Any) -> str:
-    return str(getattr(value, "value", value))

@@ -18,6 +18,7 @@ from .api import (
     CheckContext,
     Finding,
     base_model_of,
+    enum_text,
     finding,
     model_precondition,
     unwrap,
@@ -55,4 +56,4 @@ def check(ctx: CheckContext) -> Finding:
 def _method(quantizer: Any) -> str:
     config = getattr(quantizer, "quantization_config", None)
     value = getattr(config, "quant_method", None)
-    return str(getattr(value, "value", value))
+    return enum_text(value)

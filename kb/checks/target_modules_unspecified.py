@@ -18,8 +18,10 @@ from .api import (
     Finding,
     base_model_of,
     config_value,
+    enum_text,
     finding,
     model_precondition,
+    model_type_of,
     peft_configs,
     unwrap,
 )
@@ -43,11 +45,11 @@ def check(ctx: CheckContext) -> Finding:
     if not configs:
         return finding(ENTRY, NOT_APPLICABLE, "no adapter config without target_modules")
     base = base_model_of(unwrap(ctx.model))
-    model_type = _model_type(base)
+    model_type = model_type_of(base)
     evidence = [f"model: {type(base).__name__}, model_type {model_type!r}"]
     missing = []
     for name, config in configs.items():
-        peft_type = _text(config_value(config, "peft_type", "LORA"))
+        peft_type = enum_text(config_value(config, "peft_type", "LORA"))
         mapping = _default_targets(peft_type)
         if mapping is None:
             continue  # prompt learning and other methods without target modules
@@ -70,26 +72,13 @@ def check(ctx: CheckContext) -> Finding:
     return finding(ENTRY, NOT_CONFIRMED, f"peft has default target modules for {model_type!r}", evidence, FIX)
 
 
-def _model_type(model: Any) -> str:
-    """``config.model_type`` as peft reads it (``get_model_config``: ``custom`` without a config)."""
-    config = getattr(model, "config", None)
-    if config is None:
-        return "custom"
-    value = config.get("model_type") if isinstance(config, dict) else getattr(config, "model_type", None)
-    return str(value) if value else "custom"
-
-
-def _text(value: Any) -> str:
-    return str(getattr(value, "value", value))
-
-
 def _default_targets(peft_type: str) -> dict[str, Any] | None:
     """The tuner's model_type → default target modules table, or None when the method has none."""
     from peft import mapping
 
     tuners: dict[Any, Any] = getattr(mapping, "PEFT_TYPE_TO_TUNER_MAPPING", {})
     for key, tuner in tuners.items():
-        if _text(key) == peft_type:
+        if enum_text(key) == peft_type:
             table = getattr(tuner, "target_module_mapping", None)
             return dict(table) if table is not None else None
     return None

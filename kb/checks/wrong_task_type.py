@@ -20,6 +20,7 @@ from .api import (
     Finding,
     base_model_of,
     config_value,
+    enum_text,
     finding,
     model_precondition,
     peft_configs,
@@ -79,7 +80,7 @@ def _task(config: Any) -> str | None:
     task = config_value(config, "task_type")
     if task is None:
         return None
-    return str(getattr(task, "value", task))
+    return enum_text(task)
 
 
 def _tasks_of(class_name: str) -> set[str]:

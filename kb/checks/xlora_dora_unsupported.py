@@ -18,6 +18,7 @@ from .api import (
     Finding,
     base_model_of,
     config_value,
+    enum_text,
     finding,
     peft_configs,
     read_adapter_config,
@@ -29,7 +30,9 @@ FIX = "Use LoRA experts trained without DoRA (use_dora=False) for X-LoRA, or ret
 
 
 def check(ctx: CheckContext) -> Finding:
-    configs = [config for config in peft_configs(ctx).values() if _text(config_value(config, "peft_type")) == "XLORA"]
+    configs = [
+        config for config in peft_configs(ctx).values() if enum_text(config_value(config, "peft_type")) == "XLORA"
+    ]
     if not configs:
         return finding(ENTRY, NOT_APPLICABLE, "no X-LoRA config")
     evidence: list[str] = []
@@ -61,7 +64,3 @@ def _dora_layers(model: Any) -> list[str]:
         if isinstance(flags, dict):
             names.update(str(name) for name, on in flags.items() if on)
     return sorted(names)
-
-
-def _text(value: Any) -> str:
-    return str(getattr(value, "value", value))

@@ -6,8 +6,6 @@ true. The check reads the same attribute of the base model, given an X-LoRA conf
 
 from __future__ import annotations
 
-from typing import Any
-
 from .api import (
     CONFIRMED,
     NOT_APPLICABLE,
@@ -16,6 +14,7 @@ from .api import (
     Finding,
     base_model_of,
     config_value,
+    enum_text,
     finding,
     model_precondition,
     peft_configs,
@@ -32,7 +31,9 @@ def check(ctx: CheckContext) -> Finding:
     skip = model_precondition(ctx, ENTRY)
     if skip:
         return skip
-    names = [name for name, config in peft_configs(ctx).items() if _text(config_value(config, "peft_type")) == "XLORA"]
+    names = [
+        name for name, config in peft_configs(ctx).items() if enum_text(config_value(config, "peft_type")) == "XLORA"
+    ]
     if not names:
         return finding(ENTRY, NOT_APPLICABLE, "no X-LoRA config")
     base = base_model_of(unwrap(ctx.model))
@@ -44,7 +45,3 @@ def check(ctx: CheckContext) -> Finding:
         message = "the base model's config has use_cache=True, which X-LoRA refuses"
         return finding(ENTRY, CONFIRMED, message, evidence, FIX)
     return finding(ENTRY, NOT_CONFIRMED, "use_cache is off", evidence, FIX)
-
-
-def _text(value: Any) -> str:
-    return str(getattr(value, "value", value))
