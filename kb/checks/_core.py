@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -252,6 +252,33 @@ def config_value(config: Any, key: str, default: Any = None) -> Any:
     if isinstance(config, dict):
         return config.get(key, default)
     return getattr(config, key, default)
+
+
+# Name parts of the modules peft adds (wrappers, adapters, copies): not the user's model's own layers.
+PEFT_PARTS = ("lora_", "base_layer", "modules_to_save", "original_module", "lora_dropout", "lora_magnitude")
+# The config fields peft's ``check_target_module_exists`` reads to decide whether a module is adapted.
+MATCH_FIELDS = ("target_modules", "exclude_modules", "modules_to_save", "target_parameters", "layers_to_transform",
+                "layers_pattern")  # fmt: skip
+
+
+def own_modules(model: Any) -> list[tuple[str, Any]]:
+    """``model.named_modules()`` without the root and without the modules peft added (``PEFT_PARTS``)."""
+    return [
+        (name, module)
+        for name, module in model.named_modules()
+        if name and not any(part.startswith(PEFT_PARTS) for part in name.split("."))
+    ]
+
+
+def target_matcher(config: Any) -> Callable[[str], bool]:
+    """Whether peft's own rule (``check_target_module_exists``: names, regex fullmatch, exclusions, layer
+    indices) adapts a module of this name under ``config`` (live or read from ``adapter_config.json``)."""
+    from types import SimpleNamespace
+
+    from peft.tuners.tuners_utils import check_target_module_exists
+
+    rule = SimpleNamespace(**{key: config_value(config, key) for key in MATCH_FIELDS})
+    return lambda name: bool(check_target_module_exists(rule, name))
 
 
 def enum_text(value: Any) -> str:

@@ -10,7 +10,6 @@ with the types of the modules it matches (peft's own ``check_target_module_exist
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 from .api import (
@@ -23,16 +22,15 @@ from .api import (
     config_value,
     finding,
     model_precondition,
+    own_modules,
     peft_configs,
     sample,
+    target_matcher,
     unwrap,
 )
 
 ENTRY = "conv1d-fan-in-fan-out"
 FIX = "Set fan_in_fan_out=True when targeting Conv1D layers (c_attn, c_proj, c_fc), and False for Linear ones."
-PEFT_PARTS = ("lora_", "base_layer", "modules_to_save", "original_module", "lora_dropout", "lora_magnitude")
-MATCH_FIELDS = ("target_modules", "exclude_modules", "modules_to_save", "target_parameters", "layers_to_transform",
-                "layers_pattern")  # fmt: skip
 
 
 def check(ctx: CheckContext) -> Finding:
@@ -47,19 +45,15 @@ def check(ctx: CheckContext) -> Finding:
     if not configs:
         return finding(ENTRY, NOT_APPLICABLE, "no LoRA config with target_modules and fan_in_fan_out")
     base = base_model_of(unwrap(ctx.model))
-    modules = [
-        (name, _layer_kind(module))
-        for name, module in base.named_modules()
-        if name and not any(part.startswith(PEFT_PARTS) for part in name.split("."))
-    ]
+    modules = [(name, _layer_kind(module)) for name, module in own_modules(base)]
     wrong: list[str] = []
     evidence: list[str] = []
     for adapter, config in configs.items():
         flag = bool(config_value(config, "fan_in_fan_out"))
-        rule = SimpleNamespace(**{key: config_value(config, key) for key in MATCH_FIELDS})
+        targeted = target_matcher(config)
         kinds: dict[str, list[str]] = {}
         for name, kind in modules:
-            if kind is not None and _matches(rule, name):
+            if kind is not None and targeted(name):
                 kinds.setdefault(kind, []).append(name)
         evidence.append(
             f"[{adapter}] fan_in_fan_out={flag}; targets: "
@@ -76,13 +70,6 @@ def check(ctx: CheckContext) -> Finding:
             FIX,
         )
     return finding(ENTRY, NOT_CONFIRMED, "fan_in_fan_out fits the targeted layers", evidence, FIX)
-
-
-def _matches(rule: Any, name: str) -> bool:
-    """peft's own rule (``check_target_module_exists``)."""
-    from peft.tuners.tuners_utils import check_target_module_exists
-
-    return bool(check_target_module_exists(rule, name))
 
 
 def _layer_kind(module: Any) -> str | None:

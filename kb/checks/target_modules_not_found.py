@@ -21,6 +21,7 @@ from .api import (
     config_value,
     finding,
     model_precondition,
+    own_modules,
     peft_configs,
     read_model_config,
     sample,
@@ -32,7 +33,6 @@ FIX = (
     "Pick names from the adaptable layers listed (Conv1D layers, as in GPT-2, also need fan_in_fan_out=True), "
     'or target_modules="all-linear"'
 )
-PEFT_PARTS = ("lora_", "base_layer", "modules_to_save", "original_module", "lora_dropout", "lora_magnitude")
 # Layer classes LoRA can wrap, matched by class name along the MRO (no bitsandbytes import needed).
 # Quantized linears come first: they subclass torch.nn.Linear but are reported under their own name.
 ADAPTABLE = (
@@ -57,7 +57,7 @@ def check(ctx: CheckContext) -> Finding:
         model = _meta_model(ctx.base_dir)
         if model is None:
             return finding(ENTRY, NOT_APPLICABLE, "no model (or base model config) to match the names against")
-    names = _module_names(model)
+    names = [name for name, _ in own_modules(model)]
     counts, missing = [], []
     for adapter, config in configs.items():
         targets = config_value(config, "target_modules")
@@ -89,9 +89,7 @@ def adaptable_by_type(model: Any) -> list[str]:
     """One line per adaptable layer type: ``Conv1D (6): c_attn, c_fc, c_proj`` (leaf names, sorted)."""
     by_type: dict[str, set[str]] = {}
     counts: dict[str, int] = {}
-    for name, module in model.named_modules():
-        if not name or any(part.startswith(PEFT_PARTS) for part in name.split(".")):
-            continue
+    for name, module in own_modules(model):
         kind = layer_type(module)
         if kind is not None:
             by_type.setdefault(kind, set()).add(name.rsplit(".", 1)[-1])
@@ -116,14 +114,6 @@ def layer_type(module: Any) -> str | None:
         if klass.__name__ in ADAPTABLE:
             return klass.__name__
     return None
-
-
-def _module_names(model: Any) -> list[str]:
-    return [
-        name
-        for name, _ in model.named_modules()
-        if name and not any(part.startswith(PEFT_PARTS) for part in name.split("."))
-    ]
 
 
 def _meta_model(base_dir: Any) -> Any:

@@ -11,8 +11,6 @@ Partial matches of any other shape (the last eight layers, say) may be intended 
 from __future__ import annotations
 
 import re
-from types import SimpleNamespace
-from typing import Any
 
 from .api import (
     CONFIRMED,
@@ -24,8 +22,10 @@ from .api import (
     config_value,
     finding,
     model_precondition,
+    own_modules,
     peft_configs,
     sample,
+    target_matcher,
     unwrap,
 )
 
@@ -35,9 +35,6 @@ FIX = (
     r"r'.*\.layers\.\d+\.self_attn\.(q_proj|v_proj)') "
     'or pass a list of names (target_modules=["q_proj", "v_proj"]); check model.targeted_module_names.'
 )
-PEFT_PARTS = ("lora_", "base_layer", "modules_to_save", "original_module", "lora_dropout", "lora_magnitude")
-MATCH_FIELDS = ("target_modules", "exclude_modules", "modules_to_save", "target_parameters", "layers_to_transform",
-                "layers_pattern")  # fmt: skip
 NUMBER = re.compile(r"\d+")
 
 
@@ -48,17 +45,13 @@ def check(ctx: CheckContext) -> Finding:
     configs = {name: c for name, c in peft_configs(ctx).items() if isinstance(config_value(c, "target_modules"), str)}
     if not configs:
         return finding(ENTRY, NOT_APPLICABLE, "no adapter config with a regex target_modules")
-    names = [
-        name
-        for name, _ in base_model_of(unwrap(ctx.model)).named_modules()
-        if name and not any(part.startswith(PEFT_PARTS) for part in name.split("."))
-    ]
+    names = [name for name, _ in own_modules(base_model_of(unwrap(ctx.model)))]
     confirmed: list[str] = []
     listed: list[str] = []
     for adapter, config in configs.items():
         pattern = config_value(config, "target_modules")
-        rule = SimpleNamespace(**{key: config_value(config, key) for key in MATCH_FIELDS})
-        matched = {name for name in names if _matches(rule, name)}
+        targeted = target_matcher(config)
+        matched = {name for name in names if targeted(name)}
         listed.append(f"[{adapter}] {pattern!r}: {len(matched)} modules")
         if not matched:
             continue  # nothing matched: peft raises, target-modules-not-found
@@ -83,13 +76,6 @@ def check(ctx: CheckContext) -> Finding:
             FIX,
         )
     return finding(ENTRY, NOT_CONFIRMED, "no sign of a regex that stops short", sample(listed), FIX)
-
-
-def _matches(rule: Any, name: str) -> bool:
-    """peft's own rule (``check_target_module_exists``: re.fullmatch, exclusions)."""
-    from peft.tuners.tuners_utils import check_target_module_exists
-
-    return bool(check_target_module_exists(rule, name))
 
 
 def _partial_families(names: list[str], matched: set[str]) -> list[tuple[str, list[str], list[str]]]:

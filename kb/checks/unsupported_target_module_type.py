@@ -10,7 +10,6 @@ name along the MRO, so no quantization library is imported. LoRA only: other met
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 from .api import (
@@ -23,8 +22,10 @@ from .api import (
     config_value,
     finding,
     model_precondition,
+    own_modules,
     peft_configs,
     sample,
+    target_matcher,
     unwrap,
 )
 
@@ -37,9 +38,6 @@ SUPPORTED = (
     "Linear", "Embedding", "Conv1d", "Conv2d", "Conv3d", "Conv1D", "MultiheadAttention",
     "Linear4bit", "Linear8bitLt", "QuantLinear", "HQQLinear", "WQLinear_GEMM", "EetqLinear",
 )  # fmt: skip
-PEFT_PARTS = ("lora_", "base_layer", "modules_to_save", "original_module", "lora_dropout", "lora_magnitude")
-MATCH_FIELDS = ("target_modules", "exclude_modules", "modules_to_save", "target_parameters", "layers_to_transform",
-                "layers_pattern")  # fmt: skip
 
 
 def check(ctx: CheckContext) -> Finding:
@@ -56,20 +54,16 @@ def check(ctx: CheckContext) -> Finding:
     if not configs:
         return finding(ENTRY, NOT_APPLICABLE, "no LoRA config with target_modules")
     base = base_model_of(unwrap(ctx.model))
-    modules = [
-        (name, module)
-        for name, module in base.named_modules()
-        if name and not any(part.startswith(PEFT_PARTS) for part in name.split("."))
-    ]
+    modules = own_modules(base)
     unsupported: list[str] = []
     matched = 0
     for adapter, config in configs.items():
         targets = config_value(config, "target_modules")
         if targets == "all-linear" or (isinstance(targets, (list, set, tuple)) and "all-linear" in targets):
             continue  # peft expands it to the linear layers itself
-        rule = SimpleNamespace(**{key: config_value(config, key) for key in MATCH_FIELDS})
+        targeted = target_matcher(config)
         for name, module in modules:
-            if not _matches(rule, name):
+            if not targeted(name):
                 continue
             matched += 1
             if _supported(module) is None:
@@ -86,13 +80,6 @@ def check(ctx: CheckContext) -> Finding:
     if not matched:
         return finding(ENTRY, NOT_APPLICABLE, "target_modules match no module here (see target-modules-not-found)")
     return finding(ENTRY, NOT_CONFIRMED, "every matched module is of a type LoRA can wrap", evidence, FIX)
-
-
-def _matches(rule: Any, name: str) -> bool:
-    """peft's own rule (``check_target_module_exists``); an excluded module is falsy there too."""
-    from peft.tuners.tuners_utils import check_target_module_exists
-
-    return bool(check_target_module_exists(rule, name))
 
 
 def _supported(module: Any) -> str | None:
