@@ -18,7 +18,7 @@ CASES: tuple[tuple[str, str, bool], ...] = (
     ("generate-sampling-seed", "the generated text is different from run to run", True),
     ("generate-sampling-seed", "generation changes every time I run it", True),
     ("generate-sampling-seed", "do_sample=True and the outputs vary", True),
-    ("generate-sampling-seed", "we build prompts for different words and values for data generation", False),
+    ("generate-sampling-seed", "I tried different learning rates before generating with the final adapter", False),
     ("generate-sampling-seed", "I use generate for different prompts and it is slow", False),
     ("generate-sampling-seed", "I changed the learning rate and the generation got worse", False),
 )
