@@ -55,6 +55,8 @@ _GROUP_SEPARATOR = re.compile(r"^\s*\+[-+]")
 _RICH_TOP = re.compile(r"^\s*╭─.*Traceback.*╮\s*$")
 _RICH_ROW = re.compile(r"^\s*│(?P<inner>.*)│\s*$")
 _RICH_BOTTOM = re.compile(r"^\s*╰─*╯\s*$")
+# The first row of a panel pasted without its top border: a frame header (``/path/file.py:285 in f``).
+_RICH_HEADER = re.compile(r"^\s*\S[^│]*\.py:\d+ in\b")
 _ROOT_CAUSE = re.compile(r"^\s*Root Cause \(first observed failure\):")
 _ROOT_RANK = re.compile(r"^\s*rank\s*:\s*(\d+)")
 _ROOT_EXIT = re.compile(r"^\s*exitcode\s*:\s*(-?\d+)")
@@ -263,7 +265,10 @@ def _unwrap_frames(lines: list[_Line], out: Decoded) -> None:
             in_rich = True
             out.add_format("rich")
             text = "Traceback (most recent call last):"
-        elif in_rich:
+        elif in_rich or _opens_headless_panel(text):
+            if not in_rich:
+                in_rich = True
+                out.add_format("rich")
             if _RICH_BOTTOM.match(text):
                 in_rich, pending_break = False, True
                 continue
@@ -282,6 +287,16 @@ def _unwrap_frames(lines: list[_Line], out: Decoded) -> None:
         pending_break = False
         out.depths.append(depth)
         out.rich.append(rich)
+
+
+def _opens_headless_panel(text: str) -> bool:
+    """A rich panel row holding a frame header: the panel was pasted from below its top border.
+
+    Users often copy a rich traceback from the middle; its rows still are frames.
+    """
+    if "│" not in text or (row := _RICH_ROW.match(text)) is None:
+        return False
+    return _RICH_HEADER.match(row.group("inner")) is not None
 
 
 def browser_rules() -> dict[str, Any]:
@@ -304,6 +319,7 @@ def browser_rules() -> dict[str, Any]:
         "RICH_TOP": _RICH_TOP,
         "RICH_ROW": _RICH_ROW,
         "RICH_BOTTOM": _RICH_BOTTOM,
+        "RICH_HEADER": _RICH_HEADER,
         "ROOT_CAUSE": _ROOT_CAUSE,
         "ROOT_RANK": _ROOT_RANK,
         "ROOT_EXIT": _ROOT_EXIT,

@@ -275,6 +275,13 @@ function oneRank(items) {
   return items.filter((i) => i.rank === null || i.rank === chosen);
 }
 
+// formats._opens_headless_panel: a rich panel row holding a frame header (pasted below its top border).
+function opensHeadlessPanel(text) {
+  if (!text.includes("│")) return false;
+  const row = match("RICH_ROW", text);
+  return row !== null && match("RICH_HEADER", row.groups.inner) !== null;
+}
+
 // formats._unwrap_frames: ExceptionGroup gutters and rich panel borders.
 function unwrapGroups(items) {
   const out = { lines: [], lineMap: [], levels: [], stamped: [], pytestE: [], breaks: [], depths: [], rich: [] };
@@ -304,7 +311,8 @@ function unwrapGroups(items) {
     if (text.includes("╭") && match("RICH_TOP", text)) {
       inRich = true;
       text = "Traceback (most recent call last):";
-    } else if (inRich) {
+    } else if (inRich || opensHeadlessPanel(text)) {
+      inRich = true;
       if (match("RICH_BOTTOM", text)) {
         inRich = false;
         pendingBreak = true;

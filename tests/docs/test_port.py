@@ -29,6 +29,7 @@ from peft_why.matcher.diagnose import diagnose_text
 from peft_why.matcher.front_ends import FRONT_ENDS
 from peft_why.matcher.index import key_texts
 
+from ..matcher.helpers import cut_rich_panel
 from .conftest import ROOT, all_examples, kb_site_hook, needs_node
 
 WORKER = ROOT / "docs" / "paste" / "matcher.worker.js"
@@ -78,6 +79,7 @@ def _texts(kb: KnowledgeBase) -> list[str]:
         + aliases
         + HOSTILE
         + [p.read_text(encoding="utf-8") for p in golden]
+        + [cut_rich_panel((ROOT / "tests" / "golden" / "formats" / "rich.txt").read_text(encoding="utf-8"))]
     )
 
 

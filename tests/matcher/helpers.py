@@ -45,3 +45,11 @@ def make_entry(
 def make_index(*entries: Entry) -> KbIndex:
     """The index the stages see for these entries."""
     return build_index(list(entries))
+
+
+def cut_rich_panel(rendered: str) -> str:
+    """A rich panel as users often copy it: from a frame row in the middle, stopping before the border."""
+    rows = rendered.split("\n")
+    first = next(i for i, row in enumerate(rows) if i > 1 and ".py:" in row and " in " in row)
+    last = next(i for i, row in enumerate(rows) if row.startswith("╰"))
+    return "Here is where it fails:\n" + "\n".join(rows[first:last]) + "\n"

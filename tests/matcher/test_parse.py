@@ -12,10 +12,13 @@ import builtins
 import io
 import sys
 import traceback
+from pathlib import Path
 
 import pytest
 
 from peft_why.matcher.parse import TRUNCATED_NOTE, parse
+
+from .helpers import cut_rich_panel
 
 TARGET = "Target modules {'c_attn'} not found in the base model. Please check the target modules and try again."
 
@@ -93,6 +96,23 @@ def test_rich_traceback_with_a_chain_parses_like_cpython() -> None:
     assert [b.short_type for b in trace.exceptions] == ["KeyError", "RuntimeError", "ValueError"]
     assert trace.final is not None and trace.final.message == TARGET  # wrapped at 60 columns, joined back
     assert trace.final.frames[-1].function == "_inject"
+
+
+def test_a_rich_panel_cut_from_the_middle_keeps_its_frames() -> None:
+    golden = Path(__file__).resolve().parents[1] / "golden" / "formats" / "rich.txt"
+    trace = parse(cut_rich_panel(golden.read_text(encoding="utf-8")))
+    assert "rich" in trace.formats
+    assert trace.exceptions == () and trace.truncated
+    functions = [f.function for f in trace.unfinished_frames]
+    assert functions[-1] == "inject_adapter"  # its header wraps over two rows
+    assert functions[0] == "fail" and len(functions) == 5
+    assert trace.unfinished_frames[-1].package == "peft"
+
+
+def test_a_box_row_that_is_no_frame_header_opens_no_panel() -> None:
+    trace = parse("│ a table cell │\n│ another cell.py: │\nValueError: x\n")
+    assert "rich" not in trace.formats
+    assert trace.final is not None and trace.final.message == "x"
 
 
 def test_python_313_carets_and_colours_are_ignored() -> None:
