@@ -125,7 +125,9 @@ def _format_option(func: Any) -> Any:
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
 @_format_option
 @click.option("--top", type=click.IntRange(1, 50), default=3, show_default=True, help="At most K matches per input.")
-@click.option("--stages", default=None, help="Comma-separated stages to use (regex,lexical,fuzzy,semantic,version).")
+@click.option(
+    "--stages", default=None, help="Comma-separated stages to use (regex,frame,lexical,fuzzy,symptom,semantic,version)."
+)
 @click.option(
     "--kb", "kb_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra KB directory (repeatable)."
 )
@@ -402,13 +404,20 @@ def kb_lint_command(kb_dirs: tuple[str, ...], no_js: bool) -> None:
     help="The source checkout to write into.",
 )
 def kb_new_command(entry_id: str, with_check: bool, area: str | None, root: str) -> None:
-    """Scaffold a new entry: YAML, reproduction test, (--check) a check and its fixtures; all fail until written."""
+    """Scaffold a new entry: YAML, reproduction test, (--check) a check and its fixtures; all fail until written.
+
+    On an existing entry without a check, --check scaffolds just the check and its fixtures.
+    """
     from pathlib import Path
 
-    from peft_why.kb.scaffold import ScaffoldError, plan, write
+    from peft_why.kb.scaffold import ScaffoldError, add_check, plan, write
 
+    existing = (Path(root) / "kb" / "entries" / f"{entry_id}.yaml").is_file()
     try:
-        written = write(Path(root), plan(entry_id, check=with_check, area=area))
+        if existing and with_check:
+            written = add_check(Path(root), entry_id)
+        else:
+            written = write(Path(root), plan(entry_id, check=with_check, area=area))
     except ScaffoldError as exc:
         raise PeftWhyError(str(exc)) from None
     for path in written:

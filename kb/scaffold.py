@@ -4,11 +4,14 @@ Writes, in a source checkout: ``kb/entries/ID.yaml`` (fields in the house order;
 still to write holds ``TODO``, which ``kb lint`` rejects at its line), ``tests/kb/repro/test_<id>.py``
 (a reproduction that fails until written) and, with a check, ``kb/checks/<id>.py`` (its check
 raises until written) plus ``tests/kb/check_fixtures/<id>.py`` (fault/clean that fail until
-written). Nothing is overwritten: an existing id is refused.
+written). Nothing is overwritten: an existing id is refused, except that ``--check`` on an
+entry without a check scaffolds just the check and its fixtures and points ``verify:`` at it
+(``add_check``).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,18 +50,43 @@ def plan(entry_id: str, *, check: bool = False, area: str | None = None, since: 
     return files
 
 
-def write(root: Path, files: list[Scaffold]) -> list[Path]:
+# The entry's ``verify:`` line while it has no check (what ``entry_yaml`` writes without --check).
+_NO_CHECK = re.compile(r"^verify:[ \t]*(?:null|~)?[ \t]*$", re.MULTILINE)
+
+
+def write(root: Path, files: list[Scaffold], refusal: str = "ids are never reused (pick another id)") -> list[Path]:
     """Write the planned files under ``root``; refuses (writing nothing) when any exists."""
     if not (root / "kb" / "entries").is_dir():
         raise ScaffoldError(f"{root} is not a peft-why source checkout (no kb/entries/ there)")
     targets = [root / scaffold.path for scaffold in files]
     existing = [str(scaffold.path) for scaffold, target in zip(files, targets) if target.exists()]
     if existing:
-        raise ScaffoldError(f"{existing[0]} already exists: ids are never reused (pick another id)")
+        raise ScaffoldError(f"{existing[0]} already exists: {refusal}")
     for scaffold, target in zip(files, targets):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(scaffold.text, encoding="utf-8")
     return targets
+
+
+def add_check(root: Path, entry_id: str) -> list[Path]:
+    """Scaffold a check and its fixtures for an entry that has none, and point its ``verify:`` at it.
+
+    Adding a check later is as much a one-command job as adding an entry; the YAML keeps its
+    layout (only the ``verify:`` line changes). Refuses an entry that already names a check.
+    """
+    entry_path = root / "kb" / "entries" / f"{entry_id}.yaml"
+    text = entry_path.read_text(encoding="utf-8")
+    line = _NO_CHECK.search(text)
+    if line is None:
+        raise ScaffoldError(f"{entry_path}: has a check already, or no 'verify: null' line to point at a new one")
+    name = entry_id.replace("-", "_")
+    files = [
+        Scaffold(f"kb/checks/{name}.py", check_module(entry_id)),
+        Scaffold(f"tests/kb/check_fixtures/{name}.py", check_fixtures(entry_id)),
+    ]
+    written = write(root, files, refusal="remove it or finish it")
+    entry_path.write_text(text[: line.start()] + f"verify: {name}" + text[line.end() :], encoding="utf-8")
+    return [*written, entry_path]
 
 
 def entry_yaml(entry_id: str, *, check: bool, area: str | None, since: str) -> str:

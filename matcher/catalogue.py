@@ -16,6 +16,7 @@ This module owns the template format (``PLACEHOLDER``, ``normalise_template``, `
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import json
@@ -33,6 +34,8 @@ PLACEHOLDER_REGEX = ".{0,500}?"  # a run-time value: bounded, one line, lazy (sa
 WINDOW_BEFORE = 10  # lines searched before / after the line holding a template's rarest word
 WINDOW_AFTER = 30
 SEARCH_TIMEOUT = 0.05  # seconds per regex search: a hostile window cannot stall a lookup
+# Templates of one site that open with the same solid words are one error reworded across releases.
+OPENING_WORDS = 4
 
 _WORD = re.compile(r"\w{3,}")
 _SOLID = re.compile(r"(?<![\w\x00])\w{3,}(?![\w\x00])")  # a word not glued to a placeholder (\x00)
@@ -203,6 +206,22 @@ class Catalogue:
             compiled = regex.compile(pattern)
             self._compiled[n] = compiled
         return compiled
+
+    @functools.cached_property
+    def raised_at(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        """``frames.site_key``-shaped key (``peft:peft_model.py:add_adapter``) -> the errors raised there.
+
+        Each error maps its opening words to the ids of its templates: one message reworded
+        across releases is several records but one error.
+        """
+        at: dict[str, dict[str, set[str]]] = {}
+        for record in self.records:
+            opening = " ".join(_solid_words(str(record["t"]))[:OPENING_WORDS]).lower()
+            for kind, _exception, file, function, *_rest in record["sites"]:
+                if kind == "raise":
+                    key = f"{record['p']}:{file.rsplit('/', 1)[-1]}:{function.rsplit('.', 1)[-1]}"
+                    at.setdefault(key, {}).setdefault(opening, set()).add(record["id"])
+        return {key: {words: tuple(sorted(ids)) for words, ids in errors.items()} for key, errors in at.items()}
 
     def answer(self, n: int, line: int = 0, shown: str = "") -> SourceAnswer:
         """Record ``n`` as an answer; its site is the newest one, or the newest whose exception

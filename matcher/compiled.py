@@ -27,8 +27,8 @@ from peft_why.kb.model import KnowledgeBase, LoadedEntry, entry_from_data, entry
 from peft_why.kb.problem import Problem
 
 # 2: entries are kb.model.Entry data (family, presentations, finding, messages added); 3: + BM25 index;
-# 4: marshal instead of JSON
-FORMAT = 4
+# 4: marshal instead of JSON; 5: + the reproductions' raise sites (frame stage)
+FORMAT = 5
 LEGACY_SUFFIXES = (".json",)  # formats 1-3
 KEEP = 8  # cache files kept in the cache dir: one per KB state; several venvs or KB paths may share it
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from peft_why._env import installed_versions as installed_versions
 from peft_why._env import interpreter_versions as interpreter_versions
 
-from . import fuzzy, lexical, regex_stage, symptom, version
+from . import frame_stage, fuzzy, lexical, regex_stage, symptom, version
 from .fuse import ABSTAIN_BELOW, DEFAULT_WEIGHTS, fuse
 from .index import KbIndex
 from .parse import parse
@@ -145,6 +145,8 @@ def stage_candidates(
     found: dict[str, list[Candidate]] = {}
     if "regex" in stages:
         found["regex"] = regex_stage.candidates(trace, prepared.regex, deadline=time.monotonic() + REGEX_BUDGET_S)
+    if "frame" in stages:
+        found["frame"] = frame_stage.candidates(trace, prepared.frame, functools.partial(_catalogue_links, prepared))
     if "lexical" in stages:
         found["lexical"] = lexical.candidates(trace, prepared.lexical)
     if "fuzzy" in stages:
@@ -165,6 +167,13 @@ def stage_candidates(
     if "version" in stages:
         found["version"] = version.candidates(trace, prepared.version, versions=versions)
     return found
+
+
+def _catalogue_links(prepared: Prepared, message_id: str) -> tuple[str, ...]:
+    """The entries linked to a catalogue message (the frame stage's lookup; imports the catalogue path)."""
+    from .source import linked_entries
+
+    return linked_entries(message_id, prepared)
 
 
 def rank(

@@ -87,6 +87,19 @@ def frame_key(frame: Frame) -> str:
     return f"{where}:{frame.function.rsplit('.', 1)[-1]}"
 
 
+def site_key(frame: Frame) -> str | None:
+    """Where a library raised, as a key that survives releases: ``torch:grad_scaler.py:_unscale_grads_``.
+
+    Package, file name and function only: libraries move files between releases
+    (``torch/cuda/amp`` became ``torch/amp``) more often than they rename the raising function.
+    None for user and standard-library frames and for wrappers every failure passes through.
+    """
+    if frame.package not in KNOWN_PACKAGES or not frame.function or is_common_frame(frame):
+        return None
+    name = frame.path.replace("\\", "/").rsplit("/", 1)[-1]
+    return f"{frame.package}:{name}:{frame.function.rsplit('.', 1)[-1]}"
+
+
 def is_common_frame(frame: Frame) -> bool:
     """True for frames nearly every failure of that library passes through (little signal)."""
     normal = frame.path.replace("\\", "/")

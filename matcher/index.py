@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .frames import site_key
 from .normalise import mask
 from .parse import parse
 from .trace import Trace
@@ -41,25 +42,40 @@ class KbIndex:
     semantic_pairs: tuple[tuple[str, str], ...] | None = None
     # each symptom pattern's required literal, when known in advance (compiled KB cache)
     literals: Mapping[str, str | None] | None = None
+    # (entry_id, frames.site_key, example): where each reproduction's error was raised (the frame stage)
+    raise_sites: tuple[tuple[str, str, int], ...] = ()
 
     def without_example(self, entry_id: str, example: int) -> KbIndex:
         """The same index minus one example, so that example can be a fair test."""
         kept = tuple(d for d in self.documents if not (d.entry_id == entry_id and d.example == example))
-        return KbIndex(kept, self.entries, literals=self.literals)  # literals depend on patterns only
+        sites = tuple(s for s in self.raise_sites if not (s[0] == entry_id and s[2] == example))
+        return KbIndex(kept, self.entries, literals=self.literals, raise_sites=sites)  # literals: patterns only
 
 
 def build_index(entries: Sequence[Entry]) -> KbIndex:
     """Documents for all non-retired entries, in a deterministic order."""
     documents: list[Document] = []
+    sites: list[tuple[str, str, int]] = []
     for entry in sorted(entries, key=lambda e: e.id):
         if entry.is_retired:
             continue
         documents.append(Document(entry.id, "title", mask(entry.title)))
         documents.extend(Document(entry.id, "alias", mask(alias)) for alias in entry.aliases)
         for number, example in enumerate(entry.examples.match):
-            for text in key_texts(parse(example)):
+            trace = parse(example)
+            for text in key_texts(trace):
                 documents.append(Document(entry.id, "example", text, number))
-    return KbIndex(tuple(documents), {e.id: e for e in entries})
+            if (key := raise_site(trace)) is not None:
+                sites.append((entry.id, key, number))
+    return KbIndex(tuple(documents), {e.id: e for e in entries}, raise_sites=tuple(sites))
+
+
+def raise_site(trace: Trace) -> str | None:
+    """The ``site_key`` of the frame that raised the paste's final exception, if a library frame did."""
+    final = trace.final
+    if final is None or not final.frames:
+        return None
+    return site_key(final.frames[-1])
 
 
 def key_texts(trace: Trace) -> list[str]:

@@ -15,9 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import frame_stage, regex_stage
 from . import fuzzy as fuzzy_stage
 from . import lexical as lexical_stage
-from . import regex_stage
 from . import symptom as symptom_stage
 from . import version as version_stage
 from .index import Document, KbIndex, build_index
@@ -47,6 +47,11 @@ class Prepared:
     def regex(self) -> regex_stage.RegexPlan:
         """The regex stage's rules, with the cached required literals where the index carries them."""
         return regex_stage.prepare(self.index.entries.values(), self.index.literals)
+
+    @functools.cached_property
+    def frame(self) -> frame_stage.SiteIndex:
+        """The frame stage's raise sites, from the index."""
+        return frame_stage.prepare(self.index)
 
     @functools.cached_property
     def lexical(self) -> lexical_stage.LexicalIndex:
@@ -92,6 +97,7 @@ def prepared_data(prepared: Prepared) -> dict[str, Any]:
         "semantic_pairs": [list(pair) for pair in entry_semantic_texts(prepared.index)],
         "documents": [[d.entry_id, d.kind, d.text, d.example] for d in prepared.index.documents],
         "literals": prepared.regex.literals(),
+        "raise_sites": [list(site) for site in prepared.index.raise_sites],
         "lexical": lexical_stage.index_data(prepared.lexical),
     }
 
@@ -103,4 +109,6 @@ def prepared_from_data(data: Mapping[str, Any], entries: Sequence[Entry]) -> Pre
     semantic_pairs = tuple((entry_id, text) for entry_id, text in pairs) if pairs is not None else None
     literals = data.get("literals")
     lexical = lexical_stage.index_from_data(data["lexical"]) if "lexical" in data else None
-    return Prepared(KbIndex(documents, {e.id: e for e in entries}, semantic_pairs, literals), lexical)
+    sites = tuple((entry_id, key, int(example)) for entry_id, key, example in data["raise_sites"])
+    index = KbIndex(documents, {e.id: e for e in entries}, semantic_pairs, literals, raise_sites=sites)
+    return Prepared(index, lexical)

@@ -10,11 +10,20 @@ from typing import Any
 
 # Evidence stage names are a frozen contract (CLI JSON, docs site, ablation flags).
 # Names may be added (never renamed or removed): consumers must tolerate unknown ones.
-STAGES: tuple[str, ...] = ("regex", "lexical", "fuzzy", "symptom", "semantic", "version")
+STAGES: tuple[str, ...] = ("regex", "frame", "lexical", "fuzzy", "symptom", "semantic", "version")
 # Evidence may also come from outside the selectable stages: ``catalogue`` (the paste shows a library
 # message a curated entry is linked to; matcher/source.py). Consumers must tolerate stage values they
 # do not know: this list grows, additively. Order = tie-break priority in ``fuse``.
-EVIDENCE_STAGES: tuple[str, ...] = ("regex", "catalogue", "lexical", "fuzzy", "symptom", "semantic", "version")
+EVIDENCE_STAGES: tuple[str, ...] = (
+    "regex",
+    "catalogue",
+    "frame",
+    "lexical",
+    "fuzzy",
+    "symptom",
+    "semantic",
+    "version",
+)
 
 
 @dataclass(frozen=True)

@@ -69,3 +69,18 @@ def test_kb_new_refuses_a_bad_or_existing_id_in_one_line(checkout: Path, entry_i
     assert done.exit_code == 2
     assert message in done.output and len(done.output.strip().splitlines()) == 1
     assert not (checkout / "tests" / "kb" / "repro" / f"test_{entry_id.replace('-', '_')}.py").exists()
+
+
+def test_kb_new_check_on_an_existing_entry_scaffolds_just_the_check(checkout: Path) -> None:
+    entry = checkout / "kb" / "entries" / "some-failure.yaml"
+    entry.write_text("id: some-failure\ntitle: x\nverify: null\naffects: {}\n", encoding="utf-8")
+    made = CliRunner().invoke(cli, ["kb", "new", "some-failure", "--check", "--root", str(checkout)])
+    assert made.exit_code == 0, made.output
+    assert entry.read_text(encoding="utf-8") == "id: some-failure\ntitle: x\nverify: some_failure\naffects: {}\n"
+    assert (checkout / "kb" / "checks" / "some_failure.py").is_file()
+    assert (checkout / "tests" / "kb" / "check_fixtures" / "some_failure.py").is_file()
+    assert not (checkout / "tests" / "kb" / "repro" / "test_some_failure.py").exists()  # the entry had its own
+
+    again = CliRunner().invoke(cli, ["kb", "new", "some-failure", "--check", "--root", str(checkout)])
+    assert again.exit_code == 2 and "has a check already" in again.output
+    assert len(again.output.strip().splitlines()) == 1
