@@ -46,6 +46,9 @@ _GLOG = re.compile(r"^\[?(?P<sev>[WEIF])\d{4} \d{2}:\d{2}:\d{2}[.\d]* [^\]\n]{0,
 _LEVEL_WORD = re.compile(_LEVEL)
 _QUOTE = re.compile(r"^(?:> ?)+")
 _QUOTED_ERROR = re.compile(r"Traceback \(most recent call last\)|[A-Z]\w*(?:Error|Exception)(?::|$)")
+# An error line set in Markdown bold (``**ValueError: ...**``), as issue posts often show the message.
+_BOLD_ERROR = re.compile(r"^(?P<ind>\s*)(?P<mark>\*\*|__)(?=[A-Za-z_][\w.]*(?:Error|Exception|Warning)\b)")
+_BOLD_LINES = 20  # the closing marker is looked for this many lines on, within the paragraph
 _PREFIX_START = frozenset("[0123456789EWIFDCTlw")  # first characters any prefix below can start with
 _PYTEST_E = re.compile(r"^E(?: {2,7}|$)")
 
@@ -128,7 +131,7 @@ def decode(raw: str) -> Decoded:
                 continue
             decoded.after_break, pending_break = pending_break, False
             lines.append(decoded)
-    lines = _unquote(lines, out)
+    lines = _unbold(_unquote(lines, out), out)
     lines = _one_rank(lines, out)
     _unwrap_frames(lines, out)
     return out
@@ -202,6 +205,31 @@ def _unquote(lines: list[_Line], out: Decoded) -> list[_Line]:
                 lines[end].after_break = True
         index = end
     return result
+
+
+def _unbold(lines: list[_Line], out: Decoded) -> list[_Line]:
+    """Drop the Markdown bold markers around an error line: ``**ValueError: msg ... more**``.
+
+    The message may wrap over lines before the closing marker, which then sits at its end; it is
+    looked for until the paragraph ends (a blank line) and removed where first found.
+    """
+    for index, line in enumerate(lines):
+        if "**" not in line.text and "__" not in line.text:
+            continue
+        opened = _BOLD_ERROR.match(line.text)
+        if opened is None:
+            continue
+        out.add_format("markdown")
+        mark = opened.group("mark")
+        line.text = opened.group("ind") + line.text[opened.end() :]
+        for follow in lines[index : index + _BOLD_LINES]:
+            if follow is not line and not follow.text.strip():
+                break
+            at = follow.text.find(mark)
+            if at >= 0:
+                follow.text = (follow.text[:at] + follow.text[at + len(mark) :]).rstrip()
+                break
+    return lines
 
 
 def _one_rank(lines: list[_Line], out: Decoded) -> list[_Line]:
@@ -311,6 +339,8 @@ def browser_rules() -> dict[str, Any]:
         "LEVEL_WORD": _LEVEL_WORD,
         "QUOTE": _QUOTE,
         "QUOTED_ERROR": _QUOTED_ERROR,
+        "BOLD_ERROR": _BOLD_ERROR,
+        "BOLD_LINES": _BOLD_LINES,
         "PREFIX_START": "".join(sorted(_PREFIX_START)),
         "PYTEST_E": _PYTEST_E,
         "GROUP_HEAD": _GROUP_HEAD,

@@ -213,7 +213,7 @@ function decode(raw) {
       items.push(item);
     }
   });
-  items = oneRank(unquote(items));
+  items = oneRank(unbold(unquote(items)));
   return unwrapGroups(items);
 }
 
@@ -249,6 +249,26 @@ function unquote(items) {
     index = end;
   }
   return result;
+}
+
+// formats._unbold: the Markdown bold markers around an error line, the closing one within its paragraph.
+function unbold(items) {
+  items.forEach((item, index) => {
+    if (!item.text.includes("**") && !item.text.includes("__")) return;
+    const opened = match("BOLD_ERROR", item.text);
+    if (opened === null) return;
+    const mark = opened.groups.mark;
+    item.text = opened.groups.ind + item.text.slice(opened[0].length);
+    for (const follow of items.slice(index, index + C.BOLD_LINES)) {
+      if (follow !== item && !follow.text.trim()) break;
+      const at = follow.text.indexOf(mark);
+      if (at >= 0) {
+        follow.text = pyRstrip(follow.text.slice(0, at) + follow.text.slice(at + mark.length));
+        break;
+      }
+    }
+  });
+  return items;
 }
 
 function rootCause(lines) {

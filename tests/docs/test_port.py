@@ -45,6 +45,9 @@ HOSTILE = [
     # HTML entities beyond the common few, a seven-digit code point, an entity without its semicolon
     "ValueError:\ufeffx\u2028y &hellip; &NotEqualTilde; &#1000000; &#128; &ampx &notin; &#x110000;\n",
     "\ufeffKeyError: 'a'\x1c\n  File \"/home/u/x.py\", line 3, in f\u2028g\nÉtatError: é",
+    # Markdown bold around an error line, closed on a later line, mid-line, or never
+    'Traceback (most recent call last):\n  File "/x/t.py", line 3, in f\n    g()\n**ValueError: a b\nc d**\n',
+    "see:\n__KeyError: 'lm_head'__ after loading\n\n**RuntimeError: never closed\n",
 ]
 # The modules whose browser_rules() the page receives (source: the catalogue lookup's, test_source_port.py).
 EXPORTING = (normalise, formats, parse, lexical, source)

@@ -115,6 +115,31 @@ def test_a_box_row_that_is_no_frame_header_opens_no_panel() -> None:
     assert trace.final is not None and trace.final.message == "x"
 
 
+def test_markdown_bold_around_an_error_line_is_dropped_and_its_wrapped_message_kept() -> None:
+    paste = (
+        "It fails with\n"
+        "Traceback (most recent call last):\n"
+        '  File "/home/ana/train.py", line 3, in <module>\n'
+        "    model = get_peft_model(model, config)\n"
+        f"**ValueError: {TARGET[:40]}\n{TARGET[40:]}**\n"
+        "\nAny idea?\n"
+    )
+    trace = parse(paste)
+    assert trace.final is not None and trace.final.type == "ValueError"
+    assert trace.final.message.replace("\n", "") == TARGET
+    assert "markdown" in trace.formats
+
+
+def test_markdown_bold_closed_mid_line_or_not_at_all() -> None:
+    closed = parse("**KeyError: 'lm_head'** when I load it\n")
+    assert closed.final is not None and closed.final.message == "'lm_head' when I load it"
+    never = parse("__RuntimeError: boom\n\nnext paragraph with __init__ in it\n")
+    assert never.final is not None and never.final.message == "boom"
+    assert "__init__" in never.text  # the search for a closing marker stops at the paragraph's end
+    plain = parse("use **bold** words: ValueError is not here\n")
+    assert "**bold**" in plain.text
+
+
 def test_python_313_carets_and_colours_are_ignored() -> None:
     paste = (
         "\x1b[35mTraceback (most recent call last):\x1b[0m\n"
