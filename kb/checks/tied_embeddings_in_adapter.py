@@ -3,11 +3,14 @@
 With ``tie_word_embeddings`` the input embedding and ``lm_head`` share one weight tensor. A LoRA
 layer whose base weight is that shared tensor changes both layers when merged; PEFT warns unless
 the adapter itself is tied (``ensure_weight_tying=True``, peft >= 0.18). Shared tensors are found
-by identity here, so any tied pair counts, whatever the layers are called.
+by identity here, so any tied pair counts, whatever the layers are called, except copies of one
+layer at the same place in different blocks (``layers.1.q_proj`` and ``layers.2.q_proj``): that
+sharing is ``layer_replication``'s (merge-replicated-layers-wrong-output), not a tie.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .api import (
@@ -46,7 +49,11 @@ def check(ctx: CheckContext) -> Finding:
     tied = []
     for name, layer in layers.items():
         weight = base_weight(layer)
-        others = [other for other in owners.get(id(weight), []) if other != name and not other.startswith(name + ".")]
+        others = [
+            other
+            for other in owners.get(id(weight), [])
+            if other != name and not other.startswith(name + ".") and not _replicas(name, other)
+        ]
         if weight is not None and others:
             tied.append(f"{name} (LoRA) shares its weight with {', '.join(others)}")
     if not tied:
@@ -56,6 +63,14 @@ def check(ctx: CheckContext) -> Finding:
     if ensured:
         return finding(ENTRY, NOT_CONFIRMED, "the adapters on the tied layers are tied too", evidence)
     return finding(ENTRY, CONFIRMED, "an adapter is on a layer whose weight is tied to another layer", evidence, FIX)
+
+
+_BLOCK_INDEX = re.compile(r"\.\d+(?=\.|$)")
+
+
+def _replicas(first: str, second: str) -> bool:
+    """The same layer of two blocks (``model.layers.1.self_attn.q_proj`` / ``model.layers.2.self_attn.q_proj``)."""
+    return _BLOCK_INDEX.sub(".#", first) == _BLOCK_INDEX.sub(".#", second)
 
 
 def _weight_owners(model: Any, layers: dict[str, Any]) -> dict[int, list[str]]:

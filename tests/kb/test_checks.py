@@ -15,7 +15,7 @@ import pytest
 
 from peft_why.kb.checks import has_check
 from peft_why.kb.checks._runner import CHECKS, ORDER, diagnose, run_check, verify
-from peft_why.kb.checks.api import CheckContext, Finding
+from peft_why.kb.checks.api import NOT_CONFIRMED, CheckContext, Finding
 
 from .check_fixtures import Scenario, Vocab, clean_inference, clean_model, clean_training, lora, saved, tiny, trained
 from .check_fixtures import gradient_checkpointing_no_grad as gradient_checkpointing_fixtures
@@ -170,6 +170,12 @@ def test_find_models_prefers_the_peft_model_in_the_failing_frames() -> None:
     assert found and found[0].model is model and found[0].is_peft
     assert "trainer.model" in found[0].where
     assert len(found) == 1  # the layer is part of the model, not another candidate
+
+
+def test_layer_replication_copies_are_not_reported_as_tied_embeddings() -> None:
+    replicated = lora(tiny(), layer_replication=[[0, 2], [1, 2]])  # blocks [0, 1, 1]: the two 1s share weights
+    found = run_check("tied_embeddings_in_adapter", CheckContext(model=replicated))
+    assert found.status == NOT_CONFIRMED, found
 
 
 def test_finding_round_trips_through_json() -> None:
