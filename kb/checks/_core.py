@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -335,6 +335,90 @@ def tensor_shapes(path: str) -> dict[str, tuple[tuple[int, ...], str]]:
 
     state = torch.load(path, map_location="meta", weights_only=True, mmap=True)
     return {name: (tuple(value.shape), str(value.dtype)) for name, value in state.items()}
+
+
+SAVED_PREFIX = "base_model.model."  # peft saves a module's tensors under this prefix
+COMPILED = "_orig_mod"  # torch.compile's wrapper part of a module name
+
+
+def uncompiled(name: str) -> str:
+    """A module name without torch.compile's ``_orig_mod`` parts."""
+    return ".".join(part for part in name.split(".") if part != COMPILED)
+
+
+def saved_lora_shapes(path: str) -> dict[tuple[str, str], tuple[int, ...]]:
+    """``(module name, "lora_A" | "lora_B") -> shape`` of every non-empty 2-d LoRA tensor in a weights file.
+
+    Module names as the model has them (without ``base_model.model.`` and ``_orig_mod``). Empty
+    ``[0]`` tensors (a ZeRO-3 save) and 3-d ``lora_B`` (peft 0.2's MergedLinear) are left out.
+    """
+    out: dict[tuple[str, str], tuple[int, ...]] = {}
+    for name, (shape, _dtype) in tensor_shapes(path).items():
+        if not name.endswith((".lora_A.weight", ".lora_B.weight")) or 0 in shape or len(shape) != 2:
+            continue
+        module_name, kind = name[: -len(".weight")].rsplit(".", 1)
+        out[(uncompiled(module_name.removeprefix(SAVED_PREFIX)), kind)] = shape
+    return out
+
+
+def layer_features(layer: Any) -> tuple[int, int] | None:
+    """(in_features, out_features) of a Linear-like layer (a LoRA wrapper: of its base layer), or None.
+
+    Linear and quantized linears carry ``in_features``/``out_features``; transformers' Conv1D carries
+    ``nx``/``nf``. Convolutions and embeddings are skipped: their LoRA shapes differ, and embedding
+    rows are extended-vocab-embeddings' business.
+    """
+    while hasattr(layer, "base_layer"):
+        layer = layer.base_layer
+    if type(layer).__name__ == "Conv1D" and isinstance(getattr(layer, "nx", None), int):
+        return int(layer.nx), int(layer.nf)
+    if "Embedding" in type(layer).__name__ or "Conv" in type(layer).__name__:
+        return None
+    features = getattr(layer, "in_features", None), getattr(layer, "out_features", None)
+    if isinstance(features[0], int) and isinstance(features[1], int):
+        return features[0], features[1]
+    return None
+
+
+def lora_misfit(kind: str, shape: tuple[int, ...], features: tuple[int, int]) -> str:
+    """What is wrong with a saved ``lora_A`` / ``lora_B`` shape for a layer with these features ("" if fine)."""
+    in_features, out_features = features
+    if kind == "lora_A" and shape[1] != in_features:
+        return f"this layer has in_features={in_features}"
+    if kind == "lora_B" and shape[0] != out_features:
+        return f"this layer has out_features={out_features}"
+    return ""
+
+
+def module_renaming(missing: Iterable[str], names: Collection[str]) -> tuple[str, str] | None:
+    """The one prefix rename that maps every ``missing`` module name onto a module in ``names``, or None.
+
+    ``model.layers.0.self_attn.q_proj`` missing and ``model.language_model.layers.0.self_attn.q_proj``
+    present give ``("model.", "model.language_model.")``: each missing name is matched by its longest
+    dotted tail that names exactly one module, and all of them must agree on the same rename. That
+    is a module layout that changed (a transformers reorganisation, a wrapper prefix), not another model.
+    """
+    by_tail: dict[str, list[str]] = {}
+    for name in names:
+        parts = name.split(".")
+        for start in range(len(parts)):
+            by_tail.setdefault(".".join(parts[start:]), []).append(name)
+    rules: set[tuple[str, str]] = set()
+    for name in missing:
+        parts = name.split(".")
+        rule = None
+        for start in range(len(parts) - 1):  # a bare leaf name ("q_proj") never decides
+            tail = ".".join(parts[start:])
+            if len(by_tail.get(tail, ())) == 1:
+                found = by_tail[tail][0]
+                rule = (name[: len(name) - len(tail)], found[: len(found) - len(tail)])
+                break
+        if rule is None or rule[0] == rule[1]:
+            return None
+        rules.add(rule)
+        if len(rules) > 1:
+            return None
+    return rules.pop() if rules else None
 
 
 def read_tensors(path: str, names: Iterable[str]) -> dict[str, Any]:

@@ -5,8 +5,10 @@ on, so the saved shapes say which base an adapter belongs to. This check reads t
 header (no data) and compares them with the layers of the model at hand, under the names peft
 saves them by (``base_model.model.<module>.lora_A.weight``). A module the base does not have at all
 is the same fault by another route (another architecture). Embedding rows (the vocabulary) are left
-to extended-vocab-embeddings, empty ``[0]`` tensors to zero3-empty-adapter-save and 3-d ``lora_B``
-(peft 0.2's MergedLinear) to legacy-adapter-format.
+to extended-vocab-embeddings, empty ``[0]`` tensors to zero3-empty-adapter-save, 3-d ``lora_B``
+(peft 0.2's MergedLinear) to legacy-adapter-format, and modules that exist here under one other
+prefix (``model.layers.`` saved, ``model.language_model.layers.`` here) with fitting shapes to
+adapter-keys-not-in-model: that adapter belongs to this model, its names to an older layout.
 """
 
 from __future__ import annotations
@@ -22,10 +24,14 @@ from .api import (
     adapter_weights_path,
     base_model_of,
     finding,
+    layer_features,
+    lora_misfit,
     model_precondition,
+    module_renaming,
     read_adapter_config,
     sample,
-    tensor_shapes,
+    saved_lora_shapes,
+    uncompiled,
     unwrap,
 )
 
@@ -34,9 +40,6 @@ FIX = (
     "Load the adapter onto the base model it was trained on (base_model_name_or_path in its "
     "adapter_config.json): PeftModel.from_pretrained(AutoModel...from_pretrained(that_base), adapter_path)."
 )
-PREFIX = "base_model.model."
-LORA_SUFFIXES = (".lora_A.weight", ".lora_B.weight")
-COMPILED = "_orig_mod"
 
 
 def check(ctx: CheckContext) -> Finding:
@@ -46,31 +49,19 @@ def check(ctx: CheckContext) -> Finding:
     path = adapter_weights_path(ctx.adapter_dir) if ctx.adapter_dir else None
     if path is None:
         return finding(ENTRY, NOT_APPLICABLE, "no saved adapter weights to compare with the model")
-    saved = {
-        name: shape
-        for name, (shape, _) in tensor_shapes(path).items()
-        if name.endswith(LORA_SUFFIXES) and 0 not in shape and len(shape) == 2
-    }  # 3-d lora_B is peft 0.2's MergedLinear: legacy-adapter-format
+    saved = saved_lora_shapes(path)
     if not saved:
         return finding(ENTRY, NOT_APPLICABLE, "the saved adapter has no (non-empty) LoRA A/B tensors")
     # ``_orig_mod.`` (torch.compile) is torch-compile-adapter's fault: compare the names without it.
-    modules = {_uncompiled(name): module for name, module in base_model_of(unwrap(ctx.model)).named_modules()}
-    missing: list[str] = []
-    misfits: list[str] = []
-    compared = 0
-    for name, shape in sorted(saved.items()):
-        module_name, kind = _split(name)
-        layer = modules.get(module_name)
-        if layer is None:
-            missing.append(module_name)
-            continue
-        features = _in_out(layer)
-        if features is None:
-            continue
-        compared += 1
-        problem = _misfit(kind, shape, features)
-        if problem:
-            misfits.append(f"{module_name}.{kind}: saved {list(shape)}, {problem}")
+    modules = {uncompiled(name): module for name, module in base_model_of(unwrap(ctx.model)).named_modules()}
+    missing = sorted({module_name for module_name, _kind in saved if module_name not in modules})
+    # The same modules under another prefix are a renamed layout (adapter-keys-not-in-model), if they fit.
+    renaming = module_renaming(missing, modules) if missing else None
+    if renaming is not None:
+        old, new = renaming
+        moved = {name: new + name[len(old) :] for name in missing}
+        saved = {(moved.get(name, name), kind): shape for (name, kind), shape in saved.items()}
+    misfits, compared = _misfits(saved, modules)
     evidence = [f"{path}: {len(saved)} LoRA tensors, {compared} compared with this model's layers"]
     base_name = (read_adapter_config(ctx.adapter_dir or "") or {}).get("base_model_name_or_path")
     if base_name:
@@ -78,57 +69,34 @@ def check(ctx: CheckContext) -> Finding:
     model_name = getattr(getattr(base_model_of(unwrap(ctx.model)), "config", None), "_name_or_path", "")
     if model_name:
         evidence.append(f"this model: {model_name}")
-    if misfits or missing:
+    if renaming is not None and not misfits:
+        evidence.append(f"{len(missing)} adapted modules exist here as {renaming[1]}… instead of {renaming[0]}…")
+        message = "the adapter fits this model under renamed modules (adapter-keys-not-in-model)"
+        return finding(ENTRY, NOT_CONFIRMED, message, evidence)
+    if misfits or (missing and renaming is None):
         parts = []
         if misfits:
             parts.append(f"{len(misfits)} saved LoRA tensors do not fit this model's layers")
-        if missing:
-            parts.append(f"{len(set(missing))} adapted modules do not exist in it")
-        listed = misfits + [f"{name}: no such module in this model" for name in sorted(set(missing))]
-        return finding(ENTRY, CONFIRMED, "; ".join(parts), evidence + sample(listed), FIX)
+        if missing and renaming is None:
+            parts.append(f"{len(missing)} adapted modules do not exist in it")
+        gone = [f"{name}: no such module in this model" for name in missing] if renaming is None else []
+        return finding(ENTRY, CONFIRMED, "; ".join(parts), evidence + sample(misfits + gone), FIX)
     if not compared:
         return finding(ENTRY, NOT_APPLICABLE, "no saved LoRA tensor belongs to a layer type this check knows", evidence)
     return finding(ENTRY, NOT_CONFIRMED, "every saved LoRA tensor fits its layer in this model", evidence, FIX)
 
 
-def _split(name: str) -> tuple[str, str]:
-    """``base_model.model.x.q_proj.lora_A.weight`` → (``x.q_proj``, ``lora_A``)."""
-    stem = name[: -len(".weight")]
-    module_name, kind = stem.rsplit(".", 1)
-    if module_name.startswith(PREFIX):
-        module_name = module_name[len(PREFIX) :]
-    return _uncompiled(module_name), kind
-
-
-def _uncompiled(name: str) -> str:
-    """A module name without torch.compile's ``_orig_mod`` parts."""
-    return ".".join(part for part in name.split(".") if part != COMPILED)
-
-
-def _in_out(layer: Any) -> tuple[int, int] | None:
-    """(in_features, out_features) of a Linear-like layer (a LoRA wrapper: of its base layer), or None.
-
-    Linear and quantized linears carry ``in_features``/``out_features``; transformers' Conv1D carries
-    ``nx``/``nf``. Convolutions and embeddings are skipped: their LoRA shapes differ, and embedding
-    rows are extended-vocab-embeddings' business.
-    """
-    while hasattr(layer, "base_layer"):
-        layer = layer.base_layer
-    if type(layer).__name__ == "Conv1D" and isinstance(getattr(layer, "nx", None), int):
-        return int(layer.nx), int(layer.nf)
-    if "Embedding" in type(layer).__name__ or "Conv" in type(layer).__name__:
-        return None
-    features = getattr(layer, "in_features", None), getattr(layer, "out_features", None)
-    if isinstance(features[0], int) and isinstance(features[1], int):
-        return features[0], features[1]
-    return None
-
-
-def _misfit(kind: str, shape: tuple[int, ...], features: tuple[int, int]) -> str:
-    """What is wrong with a saved ``lora_A`` / ``lora_B`` shape for a layer with these features ("" if fine)."""
-    in_features, out_features = features
-    if kind == "lora_A" and shape[1] != in_features:
-        return f"this layer has in_features={in_features}"
-    if kind == "lora_B" and shape[0] != out_features:
-        return f"this layer has out_features={out_features}"
-    return ""
+def _misfits(saved: dict[tuple[str, str], tuple[int, ...]], modules: dict[str, Any]) -> tuple[list[str], int]:
+    """The saved tensors whose shape does not fit their layer here, and how many were compared."""
+    misfits: list[str] = []
+    compared = 0
+    for (module_name, kind), shape in sorted(saved.items()):
+        layer = modules.get(module_name)
+        features = layer_features(layer) if layer is not None else None
+        if features is None:
+            continue
+        compared += 1
+        problem = lora_misfit(kind, shape, features)
+        if problem:
+            misfits.append(f"{module_name}.{kind}: saved {list(shape)}, {problem}")
+    return misfits, compared

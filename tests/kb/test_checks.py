@@ -15,7 +15,7 @@ import pytest
 
 from peft_why.kb.checks import has_check
 from peft_why.kb.checks._runner import CHECKS, ORDER, diagnose, run_check, verify
-from peft_why.kb.checks.api import NOT_CONFIRMED, CheckContext, Finding
+from peft_why.kb.checks.api import CONFIRMED, NOT_CONFIRMED, CheckContext, Finding
 
 from .check_fixtures import Scenario, Vocab, clean_inference, clean_model, clean_training, lora, saved, tiny, trained
 from .check_fixtures import gradient_checkpointing_no_grad as gradient_checkpointing_fixtures
@@ -176,6 +176,31 @@ def test_layer_replication_copies_are_not_reported_as_tied_embeddings() -> None:
     replicated = lora(tiny(), layer_replication=[[0, 2], [1, 2]])  # blocks [0, 1, 1]: the two 1s share weights
     found = run_check("tied_embeddings_in_adapter", CheckContext(model=replicated))
     assert found.status == NOT_CONFIRMED, found
+
+
+def test_module_renaming_finds_one_consistent_prefix_change_or_none() -> None:
+    from peft_why.kb.checks.api import module_renaming
+
+    here = [f"model.language_model.layers.{i}.self_attn.{p}" for i in range(2) for p in ("q_proj", "v_proj")]
+    saved = [name.replace("language_model.", "") for name in here]
+    assert module_renaming(saved, here) == ("model.", "model.language_model.")
+    assert module_renaming(["q_proj"], ["a.q_proj"]) is None  # a bare leaf name decides nothing
+    assert module_renaming(["transformer.h.0.attn.c_attn"], here) is None  # another architecture
+    mixed = [saved[0], "base.layers.1.self_attn.v_proj"]
+    assert module_renaming(mixed, [*here, "other.base.layers.1.self_attn.v_proj"]) is None  # two different renames
+
+
+def test_renamed_keys_of_another_models_adapter_stay_adapter_base_mismatch(tmp_path: Path) -> None:
+    from safetensors.torch import load_file, save_file
+
+    from .check_fixtures.adapter_base_mismatch import wider
+
+    adapter = saved(trained(lora(wider())), tmp_path / "wide")
+    weights = Path(adapter) / "adapter_model.safetensors"
+    save_file({k.replace("model.layers.", "model.decoder.layers."): v for k, v in load_file(weights).items()}, weights)
+    ctx = CheckContext(model=tiny(), adapter_dir=adapter)
+    assert run_check("adapter_base_mismatch", ctx).status == CONFIRMED  # renamed, but the shapes do not fit
+    assert run_check("adapter_keys_not_in_model", ctx).status == NOT_CONFIRMED
 
 
 def test_finding_round_trips_through_json() -> None:
