@@ -361,6 +361,32 @@ def saved_lora_shapes(path: str) -> dict[tuple[str, str], tuple[int, ...]]:
     return out
 
 
+@dataclass(frozen=True)
+class SavedLora:
+    """A saved adapter's LoRA tensors beside the model at hand (``saved_lora``)."""
+
+    path: str
+    shapes: dict[tuple[str, str], tuple[int, ...]]  # saved_lora_shapes
+    modules: dict[str, Any]  # this model's modules by name, torch.compile's parts left out
+
+    @property
+    def missing(self) -> list[str]:
+        """The saved adapted modules this model has no module of that name for, sorted."""
+        return sorted({name for name, _kind in self.shapes if name not in self.modules})
+
+
+def saved_lora(ctx: CheckContext, entry_id: str) -> SavedLora | Finding:
+    """The context's saved adapter beside its model, or the not-applicable finding why there is none to compare."""
+    path = adapter_weights_path(ctx.adapter_dir) if ctx.adapter_dir else None
+    if path is None:
+        return finding(entry_id, NOT_APPLICABLE, "no saved adapter weights to compare with the model")
+    shapes = saved_lora_shapes(path)
+    if not shapes:
+        return finding(entry_id, NOT_APPLICABLE, "the saved adapter has no (non-empty) LoRA A/B tensors")
+    modules = {uncompiled(name): module for name, module in base_model_of(unwrap(ctx.model)).named_modules()}
+    return SavedLora(path, shapes, modules)
+
+
 def layer_features(layer: Any) -> tuple[int, int] | None:
     """(in_features, out_features) of a Linear-like layer (a LoRA wrapper: of its base layer), or None.
 

@@ -21,7 +21,6 @@ from .api import (
     NOT_CONFIRMED,
     CheckContext,
     Finding,
-    adapter_weights_path,
     base_model_of,
     finding,
     layer_features,
@@ -30,8 +29,7 @@ from .api import (
     module_renaming,
     read_adapter_config,
     sample,
-    saved_lora_shapes,
-    uncompiled,
+    saved_lora,
     unwrap,
 )
 
@@ -46,15 +44,11 @@ def check(ctx: CheckContext) -> Finding:
     skip = model_precondition(ctx, ENTRY)
     if skip:
         return skip
-    path = adapter_weights_path(ctx.adapter_dir) if ctx.adapter_dir else None
-    if path is None:
-        return finding(ENTRY, NOT_APPLICABLE, "no saved adapter weights to compare with the model")
-    saved = saved_lora_shapes(path)
-    if not saved:
-        return finding(ENTRY, NOT_APPLICABLE, "the saved adapter has no (non-empty) LoRA A/B tensors")
-    # ``_orig_mod.`` (torch.compile) is torch-compile-adapter's fault: compare the names without it.
-    modules = {uncompiled(name): module for name, module in base_model_of(unwrap(ctx.model)).named_modules()}
-    missing = sorted({module_name for module_name, _kind in saved if module_name not in modules})
+    # ``_orig_mod.`` (torch.compile) is torch-compile-adapter's fault: names are compared without it.
+    found = saved_lora(ctx, ENTRY)
+    if isinstance(found, Finding):
+        return found
+    path, saved, modules, missing = found.path, found.shapes, found.modules, found.missing
     # The same modules under another prefix are a renamed layout (adapter-keys-not-in-model), if they fit.
     renaming = module_renaming(missing, modules) if missing else None
     if renaming is not None:

@@ -14,21 +14,16 @@ from __future__ import annotations
 
 from .api import (
     CONFIRMED,
-    NOT_APPLICABLE,
     NOT_CONFIRMED,
     CheckContext,
     Finding,
-    adapter_weights_path,
-    base_model_of,
     finding,
     layer_features,
     lora_misfit,
     model_precondition,
     module_renaming,
     sample,
-    saved_lora_shapes,
-    uncompiled,
-    unwrap,
+    saved_lora,
 )
 
 ENTRY = "adapter-keys-not-in-model"
@@ -42,16 +37,12 @@ def check(ctx: CheckContext) -> Finding:
     skip = model_precondition(ctx, ENTRY)
     if skip:
         return skip
-    path = adapter_weights_path(ctx.adapter_dir) if ctx.adapter_dir else None
-    if path is None:
-        return finding(ENTRY, NOT_APPLICABLE, "no saved adapter weights to compare with the model")
-    saved = saved_lora_shapes(path)
-    if not saved:
-        return finding(ENTRY, NOT_APPLICABLE, "the saved adapter has no (non-empty) LoRA A/B tensors")
-    modules = {uncompiled(name): module for name, module in base_model_of(unwrap(ctx.model)).named_modules()}
-    names = sorted({name for name, _kind in saved})
-    missing = [name for name in names if name not in modules]
-    evidence = [f"{path}: {len(names)} adapted modules saved, {len(missing)} of them not in this model"]
+    found = saved_lora(ctx, ENTRY)
+    if isinstance(found, Finding):
+        return found
+    saved, modules, missing = found.shapes, found.modules, found.missing
+    count = len({name for name, _kind in saved})
+    evidence = [f"{found.path}: {count} adapted modules saved, {len(missing)} of them not in this model"]
     if not missing:
         return finding(ENTRY, NOT_CONFIRMED, "every saved module name exists in this model", evidence, FIX)
     renaming = module_renaming(missing, modules)
