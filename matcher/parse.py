@@ -78,6 +78,10 @@ _INLINE_VERSION = re.compile(
     rf"(?<![\w/.-])(?P<name>{_PACKAGE_NAMES})(?:\s*==\s*|\s+(?:version\s+|v)?|\s*[:=]\s*v?)"
     r"(?P<ver>\d+\.\d+(?:\.\d+)?(?:\.?(?:dev|rc|a|b|post)\d*)?(?:\+\w+)?)(?!\w|\.\w)"
 )  # case-sensitive on purpose: IGNORECASE makes this scan several times slower on a long log
+# A line about moving between releases: a version named on it is the one left behind, unless "to"
+# comes right before it ("upgraded to peft 0.14", "升级到 peft 0.14").
+_MOVED = re.compile(r"(?i:upgrad|updat|downgrad)|升级|更新|降级")
+_MOVED_TO = re.compile(r"(?:\bto|到|至|->|→)\s*$")
 _PY_IN_PATH = re.compile(r"[Pp]ython(?P<ver>3\.\d{1,2})[/\\]|[Pp]ython3(?P<win>\d{1,2})[/\\]")
 _ENV_NAMES = {"pytorch": "torch", "python": "python", "huggingface_hub": "huggingface_hub"}
 _VERSION_KEYS = frozenset([*KNOWN_PACKAGES, "python", "auto-gptq", "flash-attn"])
@@ -413,11 +417,24 @@ def _versions(lines: list[str]) -> dict[str, str]:
     text = "\n".join(lines)
     versions: dict[str, str] = {}
     for match in _INLINE_VERSION.finditer(text):
-        versions.setdefault(_version_key(match.group("name")), match.group("ver"))
+        if not _left_behind(text, match.start()):
+            versions.setdefault(_version_key(match.group("name")), match.group("ver"))
     versions.update(structured)
     if "python" not in versions and (path := _PY_IN_PATH.search(text)) is not None:
         versions["python"] = path.group("ver") or f"3.{path.group('win')}"
     return dict(sorted(versions.items()))
+
+
+def _left_behind(text: str, start: int) -> bool:
+    """A prose version on a line about upgrading, not introduced by "to": the release the user moved from.
+
+    "trained with peft 0.12, and after upgrading peft it fails" names the old release; reading it as the
+    running one would clear every entry that only newer releases have.
+    """
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    return _MOVED.search(line) is not None and _MOVED_TO.search(text[line_start:start]) is None
 
 
 def _version_key(name: str) -> str:

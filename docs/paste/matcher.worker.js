@@ -732,9 +732,11 @@ function fuseCandidates(stages, kb, weights = kb.fuse.weights) {
     let score = calibrated(raw, fuse);
     if (score < floor) continue;
     if (candidates.some((c) => c.score < 0)) {
-      // version evidence: demoted, never dropped (the browser runs no version stage today)
+      // version evidence: demoted, an answer never dropped below the line, nothing lifted to it
+      // (the browser runs no version stage today)
       raw *= fuse.demoted_factor;
-      score = Math.max(calibrated(raw, fuse), fuse.threshold);
+      const demoted = calibrated(raw, fuse);
+      score = score >= fuse.threshold ? Math.max(demoted, fuse.threshold) : demoted;
     }
     const trust = (c) => -c.score * (weights[c.stage] || 0);
     const evidence = [...candidates]

@@ -62,6 +62,8 @@ PYTHON_ONLY = {
     "parse._PIP_LIST": "versions (see _ENV_VERSION)",
     "parse._INLINE_VERSION": "versions (see _ENV_VERSION)",
     "parse._PY_IN_PATH": "versions (see _ENV_VERSION)",
+    "parse._MOVED": "versions (see _ENV_VERSION)",
+    "parse._MOVED_TO": "versions (see _ENV_VERSION)",
     "lexical._REGEX_ESCAPE": "builds the BM25 documents, which ship already built",
 }
 # The worker's only regex literals: str methods with no pattern in the Python code (see PY_STR there).

@@ -84,3 +84,17 @@ def test_a_diagnosis_carries_its_entrys_fix_for_renderers() -> None:
     entry = kb.get(best.id)
     assert entry is not None and best.fix == entry.fix.summary
     assert "fix" not in best.to_dict()  # the JSON Lines contract is unchanged
+
+
+def test_negative_version_evidence_demotes_but_never_lifts_a_candidate_into_an_answer() -> None:
+    below = {"lexical": [_c("lexical", "a-entry", 0.6)], "version": [_c("version", "a-entry", -1.0)]}
+    without = fuse({"lexical": below["lexical"]}, ENTRIES, threshold=0.0)[0].score
+    assert without < ABSTAIN_BELOW
+    assert fuse(below, ENTRIES) == []  # it used to come back at exactly the line
+    demoted = fuse(below, ENTRIES, threshold=0.0)[0].score
+    assert demoted < without
+
+    above = {"regex": [_c("regex", "a-entry", 1.0)], "version": [_c("version", "a-entry", -1.0)]}
+    kept = fuse(above, ENTRIES)
+    assert kept and kept[0].id == "a-entry" and kept[0].score >= ABSTAIN_BELOW  # an answer is never dropped
+    assert kept[0].score < fuse({"regex": above["regex"]}, ENTRIES)[0].score

@@ -342,6 +342,20 @@ def test_nested_markdown_fences_are_dropped_but_lines_keep_numbers() -> None:
     assert trace.final.frames[0].line == 5
 
 
+@pytest.mark.parametrize(
+    ("paste", "versions"),
+    [
+        ("My adapter was trained with peft 0.12 and after upgrading peft it fails", {}),
+        ("去年用 peft 0.13 训练的适配器，升级 peft 后加载报错", {}),
+        ("I upgraded to peft 0.14.0 and now it fails", {"peft": "0.14.0"}),
+        ("升级到 peft 0.15 之后报错", {"peft": "0.15"}),
+        ("peft 0.13.2, transformers 4.46\nthen I updated nothing else", {"peft": "0.13.2", "transformers": "4.46"}),
+    ],
+)
+def test_a_version_left_behind_by_an_upgrade_is_not_the_running_one(paste: str, versions: dict[str, str]) -> None:
+    assert parse(paste).versions == versions
+
+
 def test_versions_from_env_reports_pip_output_and_paths() -> None:
     paste = """- `transformers` version: 4.40.0
 - Platform: Linux-5.15.0-x86_64-with-glibc2.35
