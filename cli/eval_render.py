@@ -160,7 +160,7 @@ def stage_top(top: str | None, target: str | None) -> str:
 
 def model_line(name: str, model: dict[str, Any]) -> str:
     """One fitted (or production) setting on a line."""
-    weights = " ".join(f"{s[:3]} {model['weights'][s]:.2f}" for s in ("lexical", "fuzzy", "semantic"))
+    weights = " ".join(f"{s[:3]} {model['weights'][s]:.2f}" for s in ("lexical", "fuzzy", "symptom", "semantic"))
     a, b = model["calibration"]
     high = "never" if model["high_raw"] is None else f"raw {model['high_raw']:.2f} = {model['high_from']:.3f}"
     abstain = f"raw {model['abstain_raw']:.2f} = {model['abstain_below']:.3f}"
@@ -175,7 +175,7 @@ def render_cv(report: dict[str, Any]) -> list[str]:
     title = f"cross-validated ({cv['scheme']}{how})"
     out += sliced(report, cv["rows"], title)
     out += reliability_lines(cv["reliability"], "reliability (CV-calibrated top-1 score before abstention -> right)")
-    out += ["", "fits (weights: lexical fuzzy semantic; lines as raw = calibrated)"]
+    out += ["", "fits (weights: lexical fuzzy symptom semantic; lines as raw = calibrated)"]
     out += [model_line(f"fold {f['fold']}", f) for f in cv["folds"][:10]]
     if len(cv["folds"]) > 10:
         out.append(f"  ... {len(cv['folds']) - 10} more folds (--json)")

@@ -1,23 +1,24 @@
-"""Cross-validate what the matcher fits on labelled pastes, so its figures are not scored on its own training.
+"""The one fitter of the fusion constants, and its cross-validation (``peft-why eval --cv``, ``make calibrate``).
 
-Four things in ``fuse`` were chosen by looking at labelled cases: the stage weights
-(a grid, as ``bench/calibrate.py --weights`` searched), the abstention line, the
-Platt map ``CALIBRATION`` (fitted by ``bench/calibrate.py`` on ``bench/heldout``) and the
-"high" line. ``fit_model`` fits all four on a set of cases; ``cross_validate`` splits
-the cases into folds stratified by label (a label's cases are spread over the folds,
-so the model that scores one never trained on all of its label), fits on all folds but
-one and scores the held-out fold with that model only. Stage candidates come from
-``evaluate.stage_cache`` (computed once per case); for each weight combination the
-raw top answer of every case is computed once (``fit_table``), so a fit is cheap
-arithmetic and leave-one-out takes seconds.
+What ``fuse`` takes from labelled pastes: the similarity stages' weights (``WEIGHT_GRID``), the
+Platt map ``CALIBRATION`` and the abstention line ``ABSTAIN_BELOW``. ``fit_model`` fits them on a
+set of cases: per weight combination a Platt map of the raw top-1 score (targets smoothed to
+0.05 / 0.95), then the calibrated line that maximises right answers minus ``WRONG_COST`` x wrong
+answers. A combination is admissible only where every KB ``examples.match`` text still ranks its
+entry first, and a line only where every one of them stays above it (``kb_floors``, leave-one-out,
+no semantic stage: as tests/kb/test_entries.py runs them), so a fit never buys devset abstentions
+with the KB's own tests. "high" stays at ``fuse.HIGH``: a calibrated 0.8 is right 80% of the time.
 
-Nothing here changes the production constants: ``fit_model`` on every case reports
-what they would become, for someone to adopt deliberately.
+``cross_validate`` splits the cases into folds (``fold_of``: whole source threads, each label's
+threads spread over the folds), fits on all folds but one and scores the held-out fold with that
+model only; it also fits on every case (``fit_all``): what ``bench/fit_devset.py`` prints for
+``matcher/fuse.py``, and what production carries. Stage candidates come from
+``evaluate.stage_cache`` (once per case); for each weight combination the raw top answer of every
+case is computed once (``fit_table``), so a fit is cheap arithmetic and leave-one-out takes seconds.
 """
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import math
 import random
@@ -37,32 +38,37 @@ from .evaluate import (
     restrict,
     top_before_abstention,
 )
-from .fuse import DEFAULT_WEIGHTS, IDENTITY, calibrated, fuse
+from .fuse import DEFAULT_WEIGHTS, HIGH, IDENTITY, calibrated, fuse
 from .metrics import Outcome, reliability, slice_rows, summarise
 from .types import STAGES
 
 if TYPE_CHECKING:
     from .index import KbIndex
+    from .prepared import Prepared
     from .semantic import VectorIndex
 
-# The similarity stages' weights searched (bench/calibrate.py's grid; production's values are in it).
+# The similarity stages' weights searched; the other stages keep ``DEFAULT_WEIGHTS``.
 WEIGHT_GRID: dict[str, tuple[float, ...]] = {
-    "lexical": (0.5, 0.6, 0.75, 0.9),
-    "fuzzy": (0.5, 0.7, 0.85),
-    "semantic": (0.4, 0.55, 0.7),
+    "symptom": (0.5, 0.6, 0.7, 0.8, 0.9),
+    "semantic": (0.0, 0.2, 0.4),
+    "lexical": (0.6, 0.75),
+    "fuzzy": (0.55, 0.7),
 }
-# Candidate lines on the raw noisy-or score: 0.30, 0.31, ..., 0.90 (production abstains below raw 0.55).
-CUT_GRID: tuple[float, ...] = tuple(round(0.30 + 0.01 * step, 2) for step in range(61))
-# "high" should be right at least this often: a line pays where right - HIGH_TARGET/(1-HIGH_TARGET) * wrong grows.
-HIGH_TARGET = 0.8
-# Platt targets 0.05 / 0.95 instead of 0 / 1, as bench/calibrate.py: a few dozen nearly separable
-# cases would otherwise fit a step function that claims certainty.
+# Tie-break: among fits of equal utility and calibration quality, the weights nearest this fixed prior.
+PRIOR: dict[str, float] = {"symptom": 0.6, "semantic": 0.4, "lexical": 0.75, "fuzzy": 0.7}
+# Candidate abstention lines on the calibrated score: 0.15, 0.20, ..., 0.75.
+LINES: tuple[float, ...] = tuple(round(0.15 + 0.05 * step, 2) for step in range(13))
+WRONG_COST = 1.0  # a wrong answer costs as much as a right one earns
+# Platt targets 0.05 / 0.95 instead of 0 / 1: a few dozen nearly separable cases would otherwise
+# fit a step function that claims certainty. A small ridge keeps the Newton step defined.
 SMOOTHING = 0.05
-# When every training answer is right (or every one wrong) the best Platt slope is 0: a flat map that
-# would tie every score with the lines. The slope is kept at least this, so the map still orders scores.
-MIN_SLOPE = 0.01
+RIDGE = 1e-3
 DEFAULT_FOLDS = 5
 DEFAULT_SEED = 0
+
+
+class FitError(ValueError):
+    """No admissible parameter set: every combination loses a KB example (one line)."""
 
 
 @dataclass(frozen=True)
@@ -94,9 +100,9 @@ class Model:
         return {
             "weights": {stage: self.weights[stage] for stage in STAGES if stage in self.weights},
             "calibration": [round(self.calibration[0], 4), round(self.calibration[1], 4)],
-            "abstain_raw": self.cut_raw,
+            "abstain_raw": round(self.cut_raw, 4),
             "abstain_below": round(self.threshold, 4),
-            "high_raw": None if math.isinf(self.high_raw) else self.high_raw,
+            "high_raw": None if math.isinf(self.high_raw) else round(self.high_raw, 4),
             "high_from": None if math.isinf(self.high_raw) else round(self.high, 4),
             "trained_on": len(self.trained_on),
         }
@@ -104,24 +110,30 @@ class Model:
 
 @dataclass(frozen=True)
 class FitTable:
-    """The cases, and for each weight combination each case's raw top answer ``(id, score)`` or None."""
+    """The cases, and for each weight combination each case's raw top answer ``(id, score)`` or None.
+
+    ``floors[combo]``: the lowest raw top-1 score of the KB's own examples under that combination,
+    -1 where one of them ranks another entry first; None: no KB constraint (synthetic tables).
+    """
 
     cases: tuple[CachedCase, ...]
     entries: Mapping[str, Any]
     combos: tuple[Mapping[str, float], ...]
     tops: tuple[tuple[tuple[str, float] | None, ...], ...]  # [combo][case]
+    floors: tuple[float, ...] | None = None
 
 
 def weight_combos(grid: Mapping[str, Sequence[float]] = WEIGHT_GRID) -> list[dict[str, float]]:
-    """Every weight setting of the grid, production's first (it wins ties), then in grid order."""
+    """Every weight setting of the grid, in grid order, over ``DEFAULT_WEIGHTS`` for the other stages."""
     names = list(grid)
-    combos = [{**DEFAULT_WEIGHTS, **dict(zip(names, values))} for values in itertools.product(*grid.values())]
-    combos.sort(key=lambda w: w != DEFAULT_WEIGHTS)
-    return combos
+    return [{**DEFAULT_WEIGHTS, **dict(zip(names, values))} for values in itertools.product(*grid.values())]
 
 
 def fit_table(
-    cases: Sequence[CachedCase], entries: Mapping[str, Any], combos: Sequence[Mapping[str, float]]
+    cases: Sequence[CachedCase],
+    entries: Mapping[str, Any],
+    combos: Sequence[Mapping[str, float]],
+    floors: Sequence[float] | None = None,
 ) -> FitTable:
     """Fuse every case once per weight combination, uncalibrated and without abstention."""
     tops: list[tuple[tuple[str, float] | None, ...]] = []
@@ -131,7 +143,38 @@ def fit_table(
             ranked = fuse(restrict(cached.found, STAGES), entries, weights, threshold=0.0, calibration=IDENTITY)
             row.append((ranked[0].id, ranked[0].score) if ranked else None)
         tops.append(tuple(row))
-    return FitTable(tuple(cases), entries, tuple(combos), tuple(tops))
+    return FitTable(tuple(cases), entries, tuple(combos), tuple(tops), None if floors is None else tuple(floors))
+
+
+def kb_floors(prepared: Prepared, combos: Sequence[Mapping[str, float]]) -> list[float]:
+    """Per combination: the lowest raw top-1 score of the KB's match examples, -1 if one ranks another first.
+
+    Each example is ranked by the KB without it (leave-one-out) and without the semantic stage,
+    as tests/kb/test_entries.py ranks them.
+    """
+    from .diagnose import stage_candidates
+    from .parse import parse
+
+    memo = prepared.memo.setdefault("kb_floor_examples", {})  # per KB: every eval --cv in a process reuses it
+    if "examples" not in memo:
+        memo["examples"] = [
+            (entry.id, stage_candidates(parse(text), prepared.without_example(entry.id, number)))
+            for entry in prepared.entries.values()
+            if not entry.is_retired
+            for number, text in enumerate(entry.examples.match)
+        ]
+    examples: list[tuple[str, dict[str, list[Any]]]] = memo["examples"]
+    floors = []
+    for weights in combos:
+        lowest = 1.0
+        for entry_id, found in examples:
+            ranked = fuse(found, prepared.entries, weights, threshold=0.0, calibration=IDENTITY)
+            if not ranked or ranked[0].id != entry_id:
+                lowest = -1.0
+                break
+            lowest = min(lowest, ranked[0].score)
+        floors.append(lowest)
+    return floors
 
 
 def right_if_answered(cached: CachedCase, top: tuple[str, float] | None) -> bool:
@@ -139,31 +182,18 @@ def right_if_answered(cached: CachedCase, top: tuple[str, float] | None) -> bool
     return top is not None and cached.target is not None and top[0] == cached.target
 
 
-def right_per_cut(table: FitTable, combo: int, train: Sequence[int], cuts: Sequence[float]) -> list[int]:
-    """Cases handled right at each raw cut: a right top at or above it, or an abstain-case top below it."""
-    hits = sorted(t[1] for i in train if (t := table.tops[combo][i]) and right_if_answered(table.cases[i], t))
-    abstain = sorted(t[1] if (t := table.tops[combo][i]) else -math.inf for i in train if table.cases[i].target is None)
-    return [len(hits) - bisect.bisect_left(hits, cut) + bisect.bisect_left(abstain, cut) for cut in cuts]
-
-
-def middle_of_best(values: Sequence[float], gains: Sequence[float]) -> tuple[float, float]:
-    """The middle value among those with the best gain (deterministic, away from the edges of a plateau)."""
-    best = max(gains)
-    tied = [value for value, gain in zip(values, gains) if gain == best]
-    return tied[(len(tied) - 1) // 2], best
-
-
-def platt(scores: Sequence[float], right: Sequence[bool], smoothing: float = SMOOTHING) -> tuple[float, float]:
+def platt(scores: Sequence[float], right: Sequence[bool], iterations: int = 50) -> tuple[float, float]:
     """Platt scaling ``p = 1 / (1 + exp(-(a * score + b)))`` by Newton's method on smoothed targets.
 
-    Returns ``(1.0, 0.0)`` when there is nothing to fit; the slope is at least ``MIN_SLOPE``.
+    Returns ``(1.0, 0.0)`` when there is nothing to fit.
     """
-    targets = [smoothing + (1.0 - 2.0 * smoothing) * float(ok) for ok in right]
-    a, b = 0.0, 0.0
     if not scores:
         return 1.0, 0.0
-    for _ in range(100):
-        ga = gb = haa = hab = hbb = 0.0
+    targets = [SMOOTHING + (1.0 - 2.0 * SMOOTHING) * float(ok) for ok in right]
+    a, b = 0.0, 0.0
+    for _ in range(iterations):
+        ga, gb = RIDGE * a, RIDGE * b
+        haa, hab, hbb = RIDGE, 0.0, RIDGE
         for x, t in zip(scores, targets):
             p = 1.0 / (1.0 + math.exp(-(a * x + b)))
             ga += (p - t) * x
@@ -173,69 +203,86 @@ def platt(scores: Sequence[float], right: Sequence[bool], smoothing: float = SMO
             hab += w * x
             hbb += w
         det = haa * hbb - hab * hab
-        if det <= 1e-12:
-            break
         da, db = (hbb * ga - hab * gb) / det, (haa * gb - hab * ga) / det
         a, b = a - da, b - db
-        if abs(da) < 1e-10 and abs(db) < 1e-10:
+        if max(abs(da), abs(db)) < 1e-9:
             break
-    return max(a, MIN_SLOPE), b
+    return a, b
 
 
-def high_line(
-    answered: Sequence[tuple[float, bool]], cut: float, target: float = HIGH_TARGET, cuts: Sequence[float] = CUT_GRID
-) -> float:
-    """The raw line from which answers are "high": where each answer above it is right at least ``target`` often.
-
-    Gain of a line = right - target / (1 - target) * wrong over the answers at or above it;
-    inf (nothing high) when no line gains.
-    """
-    penalty = target / (1.0 - target)
-    lines = [c for c in cuts if c >= cut]
-    gains = [sum(1.0 if ok else -penalty for score, ok in answered if score >= line) for line in lines]
-    if not lines or max(gains) <= 0:
-        return math.inf
-    return middle_of_best(lines, gains)[0]
+def raw_at(score: float, calibration: tuple[float, float]) -> float:
+    """The raw score whose calibrated value is ``score`` (the inverse of ``fuse.calibrated``)."""
+    a, b = calibration
+    return (math.log(score / (1.0 - score)) - b) / a
 
 
 def fit_model(table: FitTable, train: Sequence[int]) -> Model:
-    """Fit weights with the abstention line, then the Platt map, then the "high" line, on ``train`` only."""
-    best: tuple[float, int, float] | None = None
-    for combo in range(len(table.combos)):
-        cut, gain = middle_of_best(CUT_GRID, right_per_cut(table, combo, train, CUT_GRID))
-        if best is None or gain > best[0]:
-            best = (gain, combo, cut)
-    assert best is not None, "the weight grid is never empty"
-    _gain, combo, cut = best
-    tops = [(table.tops[combo][i], table.cases[i]) for i in train]
-    answered = [(top[1], right_if_answered(cached, top)) for top, cached in tops if top is not None]
-    a, b = platt([score for score, _ok in answered], [ok for _score, ok in answered])
-    high = high_line([(score, ok) for score, ok in answered if score >= cut], cut)
+    """Weights, Platt map and abstention line that maximise right - WRONG_COST x wrong on ``train``.
+
+    Ties: the better-calibrated fit (mean log-likelihood), then the weights nearest ``PRIOR``, then
+    the higher line. Raises ``FitError`` when no combination keeps the KB's examples first.
+    """
+    best: tuple[float, ...] | None = None
+    chosen: tuple[int, float, float, float] | None = None
+    for combo, weights in enumerate(table.combos):
+        floor = table.floors[combo] if table.floors is not None else None
+        if floor is not None and floor < 0:
+            continue
+        tops = [table.tops[combo][i] for i in train]
+        scores = [top[1] if top else 0.0 for top in tops]
+        right = [right_if_answered(table.cases[i], top) for i, top in zip(train, tops)]
+        a, b = platt(scores, right)
+        quality = _log_likelihood(scores, right, (a, b))
+        nearness = -sum(abs(weights.get(name, 0.0) - prior) for name, prior in PRIOR.items())
+        for line in LINES:
+            if floor is not None and calibrated(floor, (a, b)) < line:
+                continue
+            answered = [ok for score, ok in zip(scores, right) if calibrated(score, (a, b)) >= line]
+            utility = sum(answered) - WRONG_COST * (len(answered) - sum(answered))
+            key = (utility, round(quality, 6), nearness, line)
+            if best is None or key > best:
+                best, chosen = key, (combo, a, b, line)
+    if chosen is None:
+        raise FitError("no parameter set keeps every KB example first above any line")
+    combo, a, b, line = chosen
     trained_on = frozenset(table.cases[i].case.case for i in train)
-    return Model(dict(table.combos[combo]), (a, b), cut, high, trained_on)
+    return Model(dict(table.combos[combo]), (a, b), raw_at(line, (a, b)), raw_at(HIGH, (a, b)), trained_on)
+
+
+def _log_likelihood(scores: Sequence[float], right: Sequence[bool], calibration: tuple[float, float]) -> float:
+    """Mean log-likelihood of the right/wrong outcomes under a Platt map (clipped away from 0 and 1)."""
+    total = 0.0
+    for score, ok in zip(scores, right):
+        p = min(max(calibrated(score, calibration), 1e-6), 1 - 1e-6)
+        total += math.log(p) if ok else math.log(1 - p)
+    return total / max(len(scores), 1)
 
 
 def fold_of(cases: Sequence[CachedCase], folds: int, seed: int) -> list[int]:
-    """Each case's fold: labels in sorted order, each label's cases shuffled (seeded), dealt round-robin.
+    """Each case's fold: whole source threads, each label's threads shuffled (seeded) and dealt round-robin.
 
-    Dealing one label after another spreads every label over the folds and keeps folds
-    within one case of each other in size. ``folds`` <= 0 or >= the number of cases
-    means leave-one-out.
+    A thread's cases (several pastes from one issue) stay in one fold, so a model never trains on a
+    paste's sibling; dealing one label after another spreads each label over the folds. ``folds``
+    <= 0 or >= the number of cases means leave-one-out.
     """
     if folds <= 0 or folds >= len(cases):
         return list(range(len(cases)))
     rng = random.Random(seed)
-    by_label: dict[str, list[int]] = {}
+    groups: dict[str, list[int]] = {}
     for number, cached in enumerate(cases):
-        by_label.setdefault(cached.case.label, []).append(number)
-    order: list[int] = []
-    for label in sorted(by_label):
-        members = sorted(by_label[label], key=lambda i: cases[i].case.case)
-        rng.shuffle(members)
-        order.extend(members)
+        groups.setdefault(cached.case.source or cached.case.case, []).append(number)
+    by_label: dict[str, list[str]] = {}
+    for key, members in groups.items():
+        by_label.setdefault(cases[members[0]].case.label, []).append(key)
     assigned = [0] * len(cases)
-    for position, number in enumerate(order):
-        assigned[number] = position % folds
+    position = 0
+    for label in sorted(by_label):
+        keys = sorted(by_label[label])
+        rng.shuffle(keys)
+        for key in keys:
+            for number in groups[key]:
+                assigned[number] = position % folds
+            position += 1
     return assigned
 
 
@@ -281,7 +328,7 @@ def cross_validate(
     return {
         "scheme": "leave-one-out" if loo else f"{len(set(assignment))}-fold",
         "seed": None if loo else seed,
-        "stratified_by": None if loo else "label",
+        "stratified_by": None if loo else "label, source threads kept whole",
         "rows": slice_rows([c.facets for c in table.cases], done),
         "reliability": reliability(scored),
         "folds": fold_rows,
@@ -293,16 +340,12 @@ def cross_validate(
 def production_dict() -> dict[str, Any]:
     """The constants in ``fuse`` today, in ``Model.to_dict``'s fields (raw lines derived from the calibration)."""
     a, b = PRODUCTION.calibration
-
-    def raw_of(score: float) -> float:
-        return round((math.log(score / (1.0 - score)) - b) / a, 4)
-
     return {
         "weights": dict(PRODUCTION.weights),
         "calibration": [a, b],
-        "abstain_raw": raw_of(PRODUCTION.threshold),
+        "abstain_raw": round(raw_at(PRODUCTION.threshold, (a, b)), 4),
         "abstain_below": PRODUCTION.threshold,
-        "high_raw": raw_of(PRODUCTION.high),
+        "high_raw": round(raw_at(PRODUCTION.high, (a, b)), 4),
         "high_from": PRODUCTION.high,
         "trained_on": None,
     }
@@ -318,10 +361,16 @@ def evaluate_cv(
     folds: int = DEFAULT_FOLDS,
     seed: int = DEFAULT_SEED,
     grid: Mapping[str, Sequence[float]] = WEIGHT_GRID,
+    kb_constraint: bool = True,
 ) -> dict[str, Any]:
-    """The data set's shape plus ``cross_validate`` of a fit over ``grid``: one call for ``peft-why eval --cv``."""
+    """The data set's shape plus ``cross_validate`` of a fit over ``grid``: one call for ``peft-why eval --cv``.
+
+    ``kb_constraint``: keep every KB example first above the line (``kb_floors``; off for a toy index).
+    """
     prepared, _vectors, tail_map, cache = prepare(cases, index=index, vectors=vectors, tail_map=tail_map, split=split)
-    table = fit_table(cache, prepared.entries, weight_combos(grid))
+    combos = weight_combos(grid)
+    floors = kb_floors(prepared, combos) if kb_constraint else None
+    table = fit_table(cache, prepared.entries, combos, floors)
     return {
         **describe(cache, cases, tail_map, prepared.entries, split),
         "cv": cross_validate(table, folds=folds, seed=seed),

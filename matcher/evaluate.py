@@ -66,6 +66,7 @@ class Case:
     text: str
     kind: str = "unknown"  # traceback | error-line | symptom
     lang: str = "unknown"  # en | zh
+    source: str = ""  # the public thread it came from: cross-validation keeps a thread's cases in one fold
 
 
 def load_cases(folder: Path) -> list[Case]:
@@ -89,7 +90,7 @@ def load_cases(folder: Path) -> list[Case]:
         except OSError as exc:
             raise ValueError(f"cannot read {path}: {exc.strerror}") from None
         kind, lang = str(row.get("kind", "unknown")), str(row.get("lang", "unknown"))
-        cases.append(Case(str(row["case"]), str(row["label"]), text, kind, lang))
+        cases.append(Case(str(row["case"]), str(row["label"]), text, kind, lang, str(row.get("source") or "")))
     return cases
 
 

@@ -31,10 +31,11 @@ if TYPE_CHECKING:
     from peft_why.kb.model import Entry
 
 # Weights of symptom, semantic, lexical and fuzzy, the calibration and the abstention line are fitted
-# together on 91 real labelled pastes by bench/fit_devset.py (stratified grouped 5-fold CV, seed 0,
-# utility = right - wrong answers, every KB match example kept first above the line); the figures it
-# prints are the cross-validated ones (tail cases count as right when they abstain or rank the entry the
-# tail map gives them). Refit after the KB grows: the weights depend on it. Last fitted with 103 entries.
+# together on 91 real labelled pastes by matcher/crossval.py's fit_model (run by bench/fit_devset.py,
+# cross-validated by the same code in `peft-why eval --cv`: 5 folds stratified by label, source threads
+# kept whole, seed 0; utility = right - wrong answers; every KB match example kept first above the line).
+# Tail cases count as right when they abstain or rank the entry the tail map gives them. Refit after the
+# KB grows: the weights depend on it. Last fitted with 103 entries.
 DEFAULT_WEIGHTS: dict[str, float] = {
     "regex": 0.92,
     # Not fitted (one of the 91 pastes is a cut traceback): a raise site alone is weaker than a
@@ -47,7 +48,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "semantic": 0.2,
     "version": 0.3,
 }
-# Platt scaling of the raw noisy-or score (bench/fit_devset.py, fitted on all cases).
+# Platt scaling of the raw noisy-or score (fit_model on all cases).
 CALIBRATION: tuple[float, float] = (5.826, -3.259)
 IDENTITY: tuple[float, float] = (0.0, 0.0)  # special value: no calibration (raw scores)
 ABSTAIN_BELOW = 0.5  # calibrated; the best candidate must reach it, else the matcher is silent
@@ -60,10 +61,11 @@ CLOSE = 0.15
 # tests/test_provenance.py fails when the devset or the fitter no longer match these hashes).
 CALIBRATION_PROVENANCE = {
     "generator": "bench/fit_devset.py",
-    "generator_version": 1,
+    "generator_version": 2,
     "inputs": {
         "../shared/devset": "5cf1b32063b484446f9e0640e245051720dacf4c8142a21551a7409eecf4df08",
-        "bench/fit_devset.py": "74b3bd187aa3bf638da8b38515601fff046c628b5103a8864e6d8fe18e3baefb",
+        "bench/fit_devset.py": "b57fa9cd7cf1892ed9d39eaa1bb4802b929dc43a611e9fec2d9103e5bedddc54",
+        "matcher/crossval.py": "7636a872103e6ca2b9023399719f760d1f8e907a4049cd8f67b0ee1b71d324e8",
     },
     "regenerate": "make calibrate",
 }

@@ -116,7 +116,8 @@ def versions_inputs(root: Path = ROOT) -> dict[str, str]:
 
 
 def calibration_inputs(root: Path = ROOT) -> dict[str, str]:
-    """The labelled real pastes the fusion constants were fitted on (``../shared/devset``) and the fitter.
+    """The labelled real pastes the fusion constants were fitted on (``../shared/devset``) and the fitter
+    (the script and the library procedure it runs).
 
     The weights, Platt A/B and abstention line are the fit's *outputs*, so they are not inputs here;
     the KB and matcher also move the raw scores, and that drift is what ``peft-why eval`` shows.
@@ -126,6 +127,7 @@ def calibration_inputs(root: Path = ROOT) -> dict[str, str]:
     return {
         "../shared/devset": sha256_files(cases, devset) if cases else "missing",
         "bench/fit_devset.py": sha256_files([root / "bench" / "fit_devset.py"], root),
+        "matcher/crossval.py": sha256_files([root / "matcher" / "crossval.py"], root),
     }
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import pytest
 
 from peft_why.matcher.crossval import (
+    FitError,
     FitTable,
     LeakError,
     Model,
@@ -16,21 +17,20 @@ from peft_why.matcher.crossval import (
     fit_model,
     fit_table,
     fold_of,
-    high_line,
     platt,
-    right_per_cut,
+    raw_at,
     weight_combos,
 )
 from peft_why.matcher.evaluate import CachedCase, Case, stage_cache
-from peft_why.matcher.fuse import ABSTAIN_BELOW, CALIBRATION, DEFAULT_WEIGHTS
+from peft_why.matcher.fuse import ABSTAIN_BELOW, CALIBRATION, DEFAULT_WEIGHTS, HIGH, calibrated
 from peft_why.matcher.metrics import Facets
 
 from .helpers import make_entry, make_index
 
 
-def _cached(name: str, label: str, target: str | None) -> CachedCase:
+def _cached(name: str, label: str, target: str | None, source: str = "") -> CachedCase:
     group = "none" if label == "none" else ("known" if target else "tail")
-    return CachedCase(Case(name, label, ""), Facets("all", group, "error-line", "en"), target, {})
+    return CachedCase(Case(name, label, "", source=source), Facets("all", group, "error-line", "en"), target, {})
 
 
 def _table() -> FitTable:
@@ -56,6 +56,15 @@ def test_folds_spread_every_label_and_stay_balanced() -> None:
     assert max(Counter(folds).values()) - min(Counter(folds).values()) <= 1
     assert folds == fold_of(cases, 5, seed=0)
     assert fold_of(cases, 0, seed=0) == list(range(len(cases)))  # leave-one-out
+
+
+def test_folds_keep_a_source_threads_cases_together() -> None:
+    threads = [_cached(f"t{n}", "a", "a", source=f"thread-{n // 3}") for n in range(9)]
+    alone = [_cached(f"s{n}", "b", "b") for n in range(4)]
+    folds = fold_of(threads + alone, 3, seed=2)
+    for thread in range(3):
+        assert len({folds[n] for n in range(9) if n // 3 == thread}) == 1
+    assert len(set(folds[:9])) == 3  # the label's three threads still spread over the folds
 
 
 def test_cross_validation_never_scores_a_case_with_a_model_fitted_on_it() -> None:
@@ -102,25 +111,29 @@ def test_cross_validation_separates_clear_cases_and_reports_fields() -> None:
 
 
 def test_fit_prefers_the_weights_that_handle_more_training_cases_right() -> None:
-    cases = tuple(_cached(f"c{n}", "x", "x") for n in range(4))
+    cases = (*(_cached(f"c{n}", "x", "x") for n in range(4)), _cached("n", "none", None))
     tops = (
         tuple(("y", 0.9) for _ in cases),  # production weights: every top wrong
-        tuple(("x", 0.9) for _ in cases),  # other weights: every top right
+        (*(("x", 0.9) for _ in cases[:4]), ("x", 0.2)),  # other weights: every known top right, the none low
     )
-    other = {**DEFAULT_WEIGHTS, "lexical": 0.5}
-    table = FitTable(cases, {}, (dict(DEFAULT_WEIGHTS), other), tops)
-    model = fit_model(table, range(4))
+    other = {**DEFAULT_WEIGHTS, "lexical": 0.75}
+    model = fit_model(FitTable(cases, {}, (dict(DEFAULT_WEIGHTS), other), tops), range(5))
     assert model.weights == other
-    assert model.cut_raw <= 0.9
-    tied = FitTable(cases, {}, (dict(DEFAULT_WEIGHTS), other), (tops[1], tops[1]))
-    assert fit_model(tied, range(4)).weights == DEFAULT_WEIGHTS  # production wins ties
+    assert model.cut_raw <= 0.9 and calibrated(0.9, model.calibration) >= model.threshold
+    assert model.high == pytest.approx(HIGH)  # "high" is a calibrated 0.8, not fitted
+    assert raw_at(model.threshold, model.calibration) == pytest.approx(model.cut_raw)
 
 
-def test_right_per_cut_counts_right_tops_above_and_abstentions_below() -> None:
-    cases = (_cached("k", "x", "x"), _cached("n", "none", None), _cached("m", "none", None))
-    table = FitTable(cases, {}, (dict(DEFAULT_WEIGHTS),), ((("x", 0.7), ("x", 0.5), None),))
-    assert right_per_cut(table, 0, [0, 1, 2], [0.4, 0.6, 0.8]) == [2, 3, 2]
-    assert right_per_cut(table, 0, [1], [0.4, 0.6]) == [0, 1]
+def test_fit_keeps_every_kb_example_first_above_the_line() -> None:
+    cases = tuple(_cached(f"c{n}", "x", "x") for n in range(4))
+    right = tuple(("x", 0.9) for _ in cases)
+    other = {**DEFAULT_WEIGHTS, "lexical": 0.75}
+    # the better weights lose a KB example (floor -1): the fit must take the others
+    model = fit_model(FitTable(cases, {}, (dict(DEFAULT_WEIGHTS), other), (right, right), (0.5, -1.0)), range(4))
+    assert model.weights == DEFAULT_WEIGHTS
+    assert calibrated(0.5, model.calibration) >= model.threshold  # the KB's weakest example stays answered
+    with pytest.raises(FitError):
+        fit_model(FitTable(cases, {}, (other,), (right,), (-1.0,)), range(4))
 
 
 def test_platt_is_finite_and_monotonic_on_separable_data() -> None:
@@ -131,12 +144,4 @@ def test_platt_is_finite_and_monotonic_on_separable_data() -> None:
         return 1 / (1 + math.exp(-(a * x + b)))
 
     assert p(0.2) < 0.5 < p(0.9) < 0.99  # smoothed targets keep it from claiming certainty
-    flat_a, _flat_b = platt([0.7, 0.8, 0.9], [True, True, True])
-    assert flat_a > 0  # all right: the map stays increasing, so lines and scores do not tie
-
-
-def test_high_line_keeps_high_answers_right_often_enough() -> None:
-    answered = [(0.95, True)] * 4 + [(0.62, False), (0.61, True)]
-    line = high_line(answered, cut=0.5)
-    assert 0.62 < line <= 0.95
-    assert math.isinf(high_line([(0.9, False)], cut=0.5))
+    assert platt([], []) == (1.0, 0.0)

@@ -117,13 +117,14 @@ def test_split_orders_case_ids_naturally() -> None:
     assert part_of("dev100", None) == "all"
 
 
-def test_load_cases_reads_kind_and_language(tmp_path: Path) -> None:
+def test_load_cases_reads_kind_language_and_source(tmp_path: Path) -> None:
     folder = _write(
         tmp_path / "set",
         "- {case: c1, label: x, kind: symptom, lang: zh, source: somewhere}\n- {case: c2, label: none}\n",
         {"c1": "ValueError: boom", "c2": "x"},
     )
-    assert load_cases(folder) == [Case("c1", "x", "ValueError: boom", "symptom", "zh"), Case("c2", "none", "x")]
+    first = Case("c1", "x", "ValueError: boom", "symptom", "zh", "somewhere")
+    assert load_cases(folder) == [first, Case("c2", "none", "x")]
 
 
 def test_load_cases_names_the_missing_case_file(tmp_path: Path) -> None:
