@@ -35,6 +35,7 @@ STAGE = "frame"
 # The call a frame's code line makes last: ``x = self.base_model._find_and_replace(name)`` -> _find_and_replace
 _CALL = re.compile(r"(?:^|[\s=(.,])(?P<name>[A-Za-z_]\w*)\s*\((?!.*\b[A-Za-z_]\w*\s*\()")
 
+MAX_CODE = 400  # characters of a code line searched for its call (one source line; bounds the lookahead)
 Links = Callable[[str], Sequence[str]]
 
 
@@ -79,7 +80,7 @@ def lookups(innermost: Frame) -> list[tuple[Frame, bool, str]]:
     only a reproduction that surfaced in this very frame (an error from C code) is evidence.
     Then the frame the cut removed, named by that call and looked up in the same file.
     """
-    code = innermost.code.strip()
+    code = innermost.code.strip()[:MAX_CODE]
     raises = not code or code == "raise" or code.startswith(("raise ", "assert "))
     out = [(innermost, raises, "")]
     found = None if raises else _CALL.search(code)
