@@ -47,7 +47,8 @@ _LEVEL_WORD = re.compile(_LEVEL)
 _QUOTE = re.compile(r"^(?:> ?)+")
 _QUOTED_ERROR = re.compile(r"Traceback \(most recent call last\)|[A-Z]\w*(?:Error|Exception)(?::|$)")
 # An error line set in Markdown bold (``**ValueError: ...**``), as issue posts often show the message.
-_BOLD_ERROR = re.compile(r"^(?P<ind>\s*)(?P<mark>\*\*|__)(?=[A-Za-z_][\w.]*(?:Error|Exception|Warning)\b)")
+# ``__`` only before a capital: ``__main__.MyError: boom`` is an exception line, not bold text.
+_BOLD_ERROR = re.compile(r"^(?P<ind>\s*)(?P<mark>\*\*|__(?=[A-Z]))(?=[A-Za-z_][\w.]*(?:Error|Exception|Warning)\b)")
 _BOLD_LINES = 20  # the closing marker is looked for this many lines on, within the paragraph
 _PREFIX_START = frozenset("[0123456789EWIFDCTlw")  # first characters any prefix below can start with
 _PYTEST_E = re.compile(r"^E(?: {2,7}|$)")

@@ -138,6 +138,8 @@ def test_markdown_bold_closed_mid_line_or_not_at_all() -> None:
     assert "__init__" in never.text  # the search for a closing marker stops at the paragraph's end
     plain = parse("use **bold** words: ValueError is not here\n")
     assert "**bold**" in plain.text
+    main = parse("__main__.MyError: boom\n")
+    assert main.final is not None and main.final.type == "__main__.MyError" and main.final.message == "boom"
 
 
 def test_python_313_carets_and_colours_are_ignored() -> None:
