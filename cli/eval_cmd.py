@@ -55,7 +55,7 @@ def eval_command(
     against: str | None,
 ) -> None:
     """Score the matcher on FOLDER/labels.yaml + FOLDER/cases/*.txt (labels: entry id, `none`, `tail:<class>`)."""
-    from peft_why.matcher.crossval import evaluate_cv
+    from peft_why.matcher.crossval import FitError, evaluate_cv
     from peft_why.matcher.evaluate import compare, evaluate, load_cases, load_tail_map
     from peft_why.matcher.floor import floor_encoder
 
@@ -67,7 +67,10 @@ def eval_command(
         raise PeftWhyError(str(exc)) from None
     split_at = None if split.lower() == "none" else split
     if cv:
-        report = evaluate_cv(cases, tail_map=tails, split=split_at, folds=folds, seed=seed)
+        try:
+            report = evaluate_cv(cases, tail_map=tails, split=split_at, folds=folds, seed=seed)
+        except FitError as exc:  # a KB whose own examples no weights keep first: nothing to fit
+            raise PeftWhyError(f"cannot fit: {exc}") from None
     else:
         encode, note = (None, "--no-floor") if no_floor else floor_encoder()
         report = {**evaluate(cases, tail_map=tails, split=split_at, floor_encode=encode), "floor_note": note}

@@ -340,3 +340,15 @@ def test_a_source_answer_is_an_abstention_counted_apart_with_its_raise_site() ->
     outcomes = {row["case"]: row for row in report["outcomes"]}
     assert outcomes["c1"]["top"] is None and outcomes["c1"]["right"]  # abstained in matches
     assert outcomes["c1"]["source"] == "src:peft:014004ae"
+
+
+def test_eval_cli_cv_names_an_unfittable_kb_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from peft_why.matcher import crossval
+
+    folder = _write(tmp_path / "set", "- {case: c1, label: none}\n", {"c1": "my cake did not rise"})
+    monkeypatch.setattr(crossval, "kb_floors", lambda _prepared, combos: [-1.0] * len(combos))
+    result = CliRunner().invoke(cli, ["eval", str(folder), "--cv"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "Error: cannot fit: no parameter set keeps every KB example first above any line"
+    ]
