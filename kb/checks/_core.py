@@ -387,6 +387,42 @@ def saved_lora(ctx: CheckContext, entry_id: str) -> SavedLora | Finding:
     return SavedLora(path, shapes, modules)
 
 
+PLAIN_ATTRIBUTE = (int, float, bool, str, tuple)  # out_features, num_embeddings, padding_idx, kernel_size...
+
+
+def wrappers_named(model: Any, class_name: str) -> list[tuple[str, Any]]:
+    """``(name, module)`` of every module whose class, or a base class, has this name (no peft import)."""
+    return [
+        (name, module)
+        for name, module in model.named_modules()
+        if any(klass.__name__ == class_name for klass in type(module).__mro__)
+    ]
+
+
+def unanswered_attributes(wrapper: Any, layer: Any, skip: Iterable[str] = ()) -> tuple[list[str], list[str]]:
+    """``(asked, missing)``: the wrapped layer's attributes asked of its wrapper, and those it does not answer.
+
+    Asked, in definition order: the layer's own parameters and its public plain-valued attributes,
+    less ``skip``; each through plain ``getattr`` on the wrapper, so the installed wrapper answers.
+    """
+    skipped = {"training", *skip}
+    asked = [name for name, _ in layer.named_parameters(recurse=False) if name not in skipped]
+    asked += [
+        name
+        for name, value in vars(layer).items()
+        if not name.startswith("_") and name not in skipped and isinstance(value, PLAIN_ATTRIBUTE)
+    ]
+    return asked, [name for name in asked if not _answers(wrapper, name)]
+
+
+def _answers(wrapper: Any, name: str) -> bool:
+    try:
+        getattr(wrapper, name)
+    except AttributeError:
+        return False
+    return True
+
+
 def layer_features(layer: Any) -> tuple[int, int] | None:
     """(in_features, out_features) of a Linear-like layer (a LoRA wrapper: of its base layer), or None.
 

@@ -51,8 +51,10 @@ from ._core import (
     sharding,
     target_matcher,
     tensor_shapes,
+    unanswered_attributes,
     uncompiled,
     unwrap,
+    wrappers_named,
 )
 
 __all__ = [
@@ -97,6 +99,8 @@ __all__ = [
     "sharding",
     "target_matcher",
     "tensor_shapes",
+    "unanswered_attributes",
     "uncompiled",
     "unwrap",
+    "wrappers_named",
 ]

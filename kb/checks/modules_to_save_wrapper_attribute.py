@@ -20,12 +20,13 @@ from .api import (
     finding,
     model_precondition,
     sample,
+    unanswered_attributes,
     unwrap,
+    wrappers_named,
 )
 
 ENTRY = "modules-to-save-wrapper-attribute"
 WRAPPER = "ModulesToSaveWrapper"
-PLAIN = (int, float, bool, str, tuple)  # values such as out_features, num_embeddings, padding_idx, kernel_size
 FIX = (
     "Upgrade peft to >= 0.14.0 (pip install -U peft), or read the attribute from the wrapped layer: "
     'wrapper.modules_to_save["default"] (the trainable copy) or wrapper.original_module.'
@@ -39,11 +40,7 @@ def check(ctx: CheckContext) -> Finding:
     import peft
 
     model = unwrap(ctx.model)
-    wrappers = [
-        (name, module)
-        for name, module in model.named_modules()
-        if any(cls.__name__ == WRAPPER for cls in type(module).__mro__)
-    ]
+    wrappers = wrappers_named(model, WRAPPER)
     if not wrappers:
         return finding(ENTRY, NOT_APPLICABLE, "no modules_to_save layer (no ModulesToSaveWrapper) in the model")
     evidence = [f"installed peft {getattr(peft, '__version__', 'unknown')}"]
@@ -53,8 +50,7 @@ def check(ctx: CheckContext) -> Finding:
         if layer is None:
             evidence.append(f"{name}: no wrapped layer found")
             continue
-        wanted = _layer_attributes(layer)
-        missing = [attr for attr in wanted if not _reachable(wrapper, attr)]
+        wanted, missing = unanswered_attributes(wrapper, layer)
         missing_total += len(missing)
         if missing:
             evidence.append(
@@ -87,22 +83,3 @@ def _wrapped_layer(wrapper: Any) -> Any:
         if copies is not None and adapter in copies:
             return copies[adapter]
     return modules.get("original_module")
-
-
-def _layer_attributes(layer: Any) -> list[str]:
-    """The layer's parameters and its public plain-valued attributes, in definition order."""
-    names = [name for name, _ in layer.named_parameters(recurse=False)]
-    names += [
-        name
-        for name, value in vars(layer).items()
-        if not name.startswith("_") and name != "training" and isinstance(value, PLAIN)
-    ]
-    return names
-
-
-def _reachable(wrapper: Any, name: str) -> bool:
-    try:
-        getattr(wrapper, name)
-    except AttributeError:
-        return False
-    return True

@@ -22,12 +22,13 @@ from .api import (
     finding,
     model_precondition,
     sample,
+    unanswered_attributes,
     unwrap,
+    wrappers_named,
 )
 
 ENTRY = "trainable-tokens-wrapper-attribute"
 WRAPPER = "TrainableTokensWrapper"
-PLAIN = (int, float, bool, str, tuple)  # values such as num_embeddings, embedding_dim, padding_idx, out_features
 FIX = (
     "Read the attribute from the wrapped layer: model.get_input_embeddings().original_module.num_embeddings "
     "(the same module as wrapper.token_adapter.base_layer), or from model.config."
@@ -41,11 +42,7 @@ def check(ctx: CheckContext) -> Finding:
     import peft
 
     model = unwrap(ctx.model)
-    wrappers = [
-        (name, module)
-        for name, module in model.named_modules()
-        if any(cls.__name__ == WRAPPER for cls in type(module).__mro__)
-    ]
+    wrappers = wrappers_named(model, WRAPPER)
     if not wrappers:
         return finding(ENTRY, NOT_APPLICABLE, f"no layer in trainable_token_indices (no {WRAPPER}) in the model")
     evidence = [f"installed peft {getattr(peft, '__version__', 'unknown')}"]
@@ -55,8 +52,7 @@ def check(ctx: CheckContext) -> Finding:
         if layer is None:
             evidence.append(f"{name}: no wrapped layer found")
             continue
-        wanted = _layer_attributes(layer)
-        missing = [attr for attr in wanted if not _reachable(wrapper, attr)]
+        wanted, missing = unanswered_attributes(wrapper, layer, skip=("weight",))
         missing_names += [attr for attr in missing if attr not in missing_names]
         if missing:
             evidence.append(
@@ -88,22 +84,3 @@ def _wrapped_layer(wrapper: Any) -> Any:
     if adapter is None:
         return None
     return getattr(adapter, "_modules", {}).get("base_layer")
-
-
-def _layer_attributes(layer: Any) -> list[str]:
-    """The layer's parameters but ``weight`` and its public plain-valued attributes, in definition order."""
-    names = [name for name, _ in layer.named_parameters(recurse=False) if name != "weight"]
-    names += [
-        name
-        for name, value in vars(layer).items()
-        if not name.startswith("_") and name != "training" and isinstance(value, PLAIN)
-    ]
-    return names
-
-
-def _reachable(wrapper: Any, name: str) -> bool:
-    try:
-        getattr(wrapper, name)
-    except AttributeError:
-        return False
-    return True
