@@ -374,6 +374,12 @@ class SavedLora:
         """The saved adapted modules this model has no module of that name for, sorted."""
         return sorted({name for name, _kind in self.shapes if name not in self.modules})
 
+    def renamed(self, renaming: tuple[str, str]) -> dict[tuple[str, str], tuple[int, ...]]:
+        """``shapes`` with each missing module name moved from the old prefix to the new (``module_renaming``)."""
+        old, new = renaming
+        moved = {name: new + name[len(old) :] for name in self.missing}
+        return {(moved.get(name, name), kind): shape for (name, kind), shape in self.shapes.items()}
+
 
 def saved_lora(ctx: CheckContext, entry_id: str) -> SavedLora | Finding:
     """The context's saved adapter beside its model, or the not-applicable finding why there is none to compare."""
@@ -450,6 +456,22 @@ def lora_misfit(kind: str, shape: tuple[int, ...], features: tuple[int, int]) ->
     if kind == "lora_B" and shape[0] != out_features:
         return f"this layer has out_features={out_features}"
     return ""
+
+
+def lora_misfits(shapes: dict[tuple[str, str], tuple[int, ...]], modules: dict[str, Any]) -> tuple[list[str], int]:
+    """The saved LoRA tensors whose shape does not fit their layer among ``modules``, and how many were compared."""
+    misfits: list[str] = []
+    compared = 0
+    for (module_name, kind), shape in sorted(shapes.items()):
+        layer = modules.get(module_name)
+        features = layer_features(layer) if layer is not None else None
+        if features is None:
+            continue
+        compared += 1
+        problem = lora_misfit(kind, shape, features)
+        if problem:
+            misfits.append(f"{module_name}.{kind}: saved {list(shape)}, {problem}")
+    return misfits, compared
 
 
 def module_renaming(missing: Iterable[str], names: Collection[str]) -> tuple[str, str] | None:

@@ -13,8 +13,6 @@ adapter-keys-not-in-model: that adapter belongs to this model, its names to an o
 
 from __future__ import annotations
 
-from typing import Any
-
 from .api import (
     CONFIRMED,
     NOT_APPLICABLE,
@@ -23,8 +21,7 @@ from .api import (
     Finding,
     base_model_of,
     finding,
-    layer_features,
-    lora_misfit,
+    lora_misfits,
     model_precondition,
     module_renaming,
     read_adapter_config,
@@ -52,10 +49,8 @@ def check(ctx: CheckContext) -> Finding:
     # The same modules under another prefix are a renamed layout (adapter-keys-not-in-model), if they fit.
     renaming = module_renaming(missing, modules) if missing else None
     if renaming is not None:
-        old, new = renaming
-        moved = {name: new + name[len(old) :] for name in missing}
-        saved = {(moved.get(name, name), kind): shape for (name, kind), shape in saved.items()}
-    misfits, compared = _misfits(saved, modules)
+        saved = found.renamed(renaming)
+    misfits, compared = lora_misfits(saved, modules)
     evidence = [f"{path}: {len(saved)} LoRA tensors, {compared} compared with this model's layers"]
     base_name = (read_adapter_config(ctx.adapter_dir or "") or {}).get("base_model_name_or_path")
     if base_name:
@@ -78,19 +73,3 @@ def check(ctx: CheckContext) -> Finding:
     if not compared:
         return finding(ENTRY, NOT_APPLICABLE, "no saved LoRA tensor belongs to a layer type this check knows", evidence)
     return finding(ENTRY, NOT_CONFIRMED, "every saved LoRA tensor fits its layer in this model", evidence, FIX)
-
-
-def _misfits(saved: dict[tuple[str, str], tuple[int, ...]], modules: dict[str, Any]) -> tuple[list[str], int]:
-    """The saved tensors whose shape does not fit their layer here, and how many were compared."""
-    misfits: list[str] = []
-    compared = 0
-    for (module_name, kind), shape in sorted(saved.items()):
-        layer = modules.get(module_name)
-        features = layer_features(layer) if layer is not None else None
-        if features is None:
-            continue
-        compared += 1
-        problem = lora_misfit(kind, shape, features)
-        if problem:
-            misfits.append(f"{module_name}.{kind}: saved {list(shape)}, {problem}")
-    return misfits, compared

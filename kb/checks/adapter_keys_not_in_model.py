@@ -18,8 +18,7 @@ from .api import (
     CheckContext,
     Finding,
     finding,
-    layer_features,
-    lora_misfit,
+    lora_misfits,
     model_precondition,
     module_renaming,
     sample,
@@ -51,14 +50,8 @@ def check(ctx: CheckContext) -> Finding:
         message = "the missing modules are not this model's under another prefix (another model's adapter?)"
         return finding(ENTRY, NOT_CONFIRMED, message, evidence)
     old, new = renaming
-    misfits = []
-    for (name, kind), shape in sorted(saved.items()):
-        if name in missing:
-            layer = modules[new + name[len(old) :]]
-            features = layer_features(layer)
-            problem = lora_misfit(kind, shape, features) if features is not None else ""
-            if problem:
-                misfits.append(f"{name}.{kind}: saved {list(shape)}, {problem}")
+    moved = {key: shape for key, shape in found.renamed(renaming).items() if key not in saved}
+    misfits, _compared = lora_misfits(moved, modules)
     evidence.append(f"saved as {old}… ; this model has them as {new}…")
     evidence += sample(f"{name} -> {new + name[len(old) :]}" for name in missing)
     if misfits:
