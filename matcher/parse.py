@@ -244,12 +244,13 @@ class _Walk:
         """A row of a rich panel; rich wraps a long ``path:line in function`` header over rows."""
         consumed = 1
         found = _RICH_FRAME.match(line)
-        following = self._rich_word(index + 1)
-        if found is None and following and ("/" in line or "\\" in line) and _RICH_WORD.match(line):
-            found = _RICH_FRAME.match(line.strip() + following)
+        if found is None and ("/" in line or "\\" in line) and _RICH_WORD.match(line):
+            # a path too long for the panel: rich folds it, and the rest of the header is the next row
+            found = _RICH_FRAME.match(line.strip() + self._rich_text(index + 1))
             consumed = 2
         if found is not None:
             func = found.group("func")
+            following = self._rich_word(index + consumed)
             if func is None and following:
                 func, consumed = following, consumed + 1
             self.in_traceback = True
@@ -260,6 +261,10 @@ class _Walk:
         elif _HEAD.match(line):
             self._start(0)
         return 1
+
+    def _rich_text(self, index: int) -> str:
+        """Row ``index`` of a rich panel, stripped ("" past the panel)."""
+        return self.d.lines[index].strip() if index < len(self.d.lines) and self.d.rich[index] else ""
 
     def _rich_word(self, index: int) -> str:
         if index < len(self.d.lines) and self.d.rich[index]:

@@ -415,16 +415,17 @@ function walk(d) {
     }
     return "";
   };
+  const richText = (i) => (i < d.lines.length && d.rich[i] ? pyStrip(d.lines[i]) : "");
   const richLine = (i, line) => {
     let consumed = 1;
     let found = match("RICH_FRAME", line);
-    const following = richWord(i + 1);
-    if (found === null && following && (line.includes("/") || line.includes("\\")) && match("RICH_WORD", line)) {
-      found = match("RICH_FRAME", pyStrip(line) + following);
+    if (found === null && (line.includes("/") || line.includes("\\")) && match("RICH_WORD", line)) {
+      // parse._rich_line: a path rich folded over rows, the rest of the header on the next row
+      found = match("RICH_FRAME", pyStrip(line) + richText(i + 1));
       consumed = 2;
     }
     if (found !== null) {
-      if (found.groups.func === undefined && following) consumed += 1;
+      if (found.groups.func === undefined && richWord(i + consumed)) consumed += 1;
       frame(found.groups.path);
       return consumed;
     }

@@ -14,6 +14,7 @@ const out = job.texts.map((text) => {
   return {
     exceptions: trace.exceptions.map((b) => [b.type, b.message, b.line]),
     warnings: trace.warnings.map((w) => [w.category, w.message, w.line]),
+    frames: [...trace.exceptions.map((b) => b.frames), trace.unfinished],
     normalised: trace.normalised,
     key_texts: matcher.keyTexts(trace, kb.lexical.max_doc_chars),
     tokens: matcher.tokens(text),

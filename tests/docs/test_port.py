@@ -5,7 +5,7 @@ The worker holds only loops; its rules arrive in ``kb.json`` from the Python mod
 the worker holds no regex literal of its own and uses only rules that the export
 provides; every exported pattern finds what its Python original finds; and on every KB
 example, alias, golden format sample and a few hostile strings, both implementations
-give the same parse (exception chain, warnings, masking, key texts, tokens, HTML
+give the same parse (exception chain, frame paths, warnings, masking, key texts, tokens, HTML
 unescaping) and the same ranking (ids and calibrated scores of the top 3) with the
 browser's declared stages, ``FRONT_ENDS["browser"]``, the catalogue's links included
 (``catalogue.json``; the source answers themselves: ``test_source_port.py``).
@@ -28,8 +28,9 @@ from peft_why.matcher import formats, lexical, normalise, parse, source
 from peft_why.matcher.diagnose import diagnose_text
 from peft_why.matcher.front_ends import FRONT_ENDS
 from peft_why.matcher.index import key_texts
+from peft_why.matcher.trace import ExceptionBlock
 
-from ..matcher.helpers import cut_rich_panel
+from ..matcher.helpers import FOLDED_RICH_PANEL, cut_rich_panel
 from .conftest import ROOT, all_examples, kb_site_hook, needs_node
 
 WORKER = ROOT / "docs" / "paste" / "matcher.worker.js"
@@ -85,6 +86,7 @@ def _texts(kb: KnowledgeBase) -> list[str]:
         + HOSTILE
         + [p.read_text(encoding="utf-8") for p in golden]
         + [cut_rich_panel((ROOT / "tests" / "golden" / "formats" / "rich.txt").read_text(encoding="utf-8"))]
+        + [FOLDED_RICH_PANEL]
     )
 
 
@@ -252,9 +254,11 @@ def test_javascript_parse_matches_python(ported: list[tuple[str, dict[str, Any]]
     drift = []
     for text, seen in ported:
         trace = parse.parse(text)
+        blocks = [*trace.exceptions, ExceptionBlock("", "", trace.unfinished_frames)]  # cut frames: a last block
         expected = {
             "exceptions": [[b.type, b.message, b.line] for b in trace.exceptions],
             "warnings": [[w.category, w.message, w.line] for w in trace.warnings],
+            "frames": [[f.path for f in block.frames] for block in blocks],
             "normalised": trace.normalised,
             "key_texts": key_texts(trace),
             "tokens": lexical.tokens(text),

@@ -53,3 +53,20 @@ def cut_rich_panel(rendered: str) -> str:
     first = next(i for i, row in enumerate(rows) if i > 1 and ".py:" in row and " in " in row)
     last = next(i for i, row in enumerate(rows) if row.startswith("╰"))
     return "Here is where it fails:\n" + "\n".join(rows[first:last]) + "\n"
+
+
+# A rich panel whose frame headers did not fit its width: one path folded before ":42 in main", one
+# folded inside the path, its function on a third row (how rich renders paths longer than the panel).
+FOLDED_RICH_PANEL = (
+    "╭──────────── Traceback (most recent call last) ────────────╮\n"
+    "│ /home/user/a/rather/long/project/folder/for/this/train.py │\n"
+    "│ :42 in main                                               │\n"
+    "│                                                           │\n"
+    "│ ❱ 42 │   model = get_peft_model(model, config)            │\n"
+    "│                                                           │\n"
+    "│ /home/user/.venv/lib/python3.11/site-packages/peft/tuners/t │\n"
+    "│ uners_utils.py:1073 in                                    │\n"
+    "│ inject_adapter                                            │\n"
+    "╰───────────────────────────────────────────────────────────╯\n"
+    "ValueError: Target modules {'c_attn'} not found in the base model.\n"
+)

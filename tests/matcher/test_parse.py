@@ -18,7 +18,7 @@ import pytest
 
 from peft_why.matcher.parse import TRUNCATED_NOTE, parse
 
-from .helpers import cut_rich_panel
+from .helpers import FOLDED_RICH_PANEL, cut_rich_panel
 
 TARGET = "Target modules {'c_attn'} not found in the base model. Please check the target modules and try again."
 
@@ -107,6 +107,17 @@ def test_a_rich_panel_cut_from_the_middle_keeps_its_frames() -> None:
     assert functions[-1] == "inject_adapter"  # its header wraps over two rows
     assert functions[0] == "fail" and len(functions) == 5
     assert trace.unfinished_frames[-1].package == "peft"
+
+
+def test_a_rich_frame_header_folded_over_rows_is_joined_whatever_the_path_length() -> None:
+    trace = parse(FOLDED_RICH_PANEL)
+    assert trace.final is not None and trace.final.short_type == "ValueError"
+    frames = trace.final.frames
+    assert [(f.path.rsplit("/", 1)[-1], f.lineno, f.function) for f in frames] == [
+        ("train.py", 42, "main"),
+        ("tuners_utils.py", 1073, "inject_adapter"),
+    ]
+    assert frames[1].package == "peft"
 
 
 def test_a_box_row_that_is_no_frame_header_opens_no_panel() -> None:
